@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppInfo } from '../../src-shared/contract';
+import type { Handlers } from '../rpc';
+import { AuditLog } from './audit/audit-log';
+import { ConnectionManager, type MonitoringSettings } from './connections/connection-manager';
+import { EventBus } from './events';
+import { queryMetrics } from './metrics/metrics-query';
+import { PollScheduler } from './metrics/poll-scheduler';
+import { systemClock, type Clock } from './ports/clock';
+import { silentLogger, type Logger } from './ports/logger';
+import { MemorySecretStore, type SecretStore } from './ports/secret-store';
+import type { SqliteDriver } from './ports/sqlite';
+import { ConfigStore } from './store/config.store';
+import type { MetricStore } from './store/metric-store';
+import { SamplesV0Store } from './store/samples-v0.store';
+
+/** Everything the host (Electron shell, `baleen serve`, a test) supplies to the core. */
+export interface CoreDeps {
+  dataDir: string;
+  sqlite: SqliteDriver;
+  shell: AppInfo['shell'];
+  clock?: Clock;
+  logger?: Logger;
+  secrets?: SecretStore;
+  monitoring?: Partial<MonitoringSettings>;
+  random?: () => number;
+}
+
+export interface Core {
+  handlers: Handlers;
+  events: EventBus;
+  audit: AuditLog;
+  store: MetricStore;
+  connections: ConnectionManager;
+  dispose(): Promise<void>;
+}
+
+export const DEFAULT_MONITORING: MonitoringSettings = {
+  appName: `baleen/${__BALEEN_VERSION__}`,
+  intervalMs: 1000,
+  deadlineMs: 8000,
+  connectTimeoutMs: 10_000,
+};
+
+/** The caller's identity for audit records. */
+const actorOf = (ctx: { session: { transport: string; origin: string } }) => `${ctx.session.transport}:${ctx.session.origin}`;
+
+export function createCore(deps: CoreDeps): Core {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger ?? silentLogger;
+  mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 });
+  const config = new ConfigStore(deps.sqlite, join(deps.dataDir, 'config.db'));
+  const store = new SamplesV0Store(deps.sqlite, join(deps.dataDir, 'metrics.db'));
+  const audit = new AuditLog(deps.sqlite, join(deps.dataDir, 'audit.db'), clock);
+  const events = new EventBus();
+  const scheduler = new PollScheduler(clock);
+  const connections = new ConnectionManager({
+    config,
+    store,
+    secrets: deps.secrets ?? new MemorySecretStore(),
+    audit,
+    bus: events,
+    clock,
+    log: log.child('connections'),
+    scheduler,
+    settings: { ...DEFAULT_MONITORING, ...deps.monitoring },
+    random: deps.random ?? Math.random,
+  });
+  const startedAt = clock.now();
+  connections.restore();
+
+  const handlers: Handlers = {
+    'app.info': () => ({ version: __BALEEN_VERSION__, startedAt, dataDir: deps.dataDir, shell: deps.shell }),
+    'connections.list': () => connections.list(),
+    'connections.add': (input, ctx) => connections.add(input, actorOf(ctx), ctx.signal),
+    'connections.remove': async (input, ctx) => ({ removed: await connections.remove(input.id, actorOf(ctx)) }),
+    'connections.startMonitoring': (input, ctx) => connections.startMonitoring(input.nodeId, actorOf(ctx)),
+    'connections.stopMonitoring': (input, ctx) => connections.stopMonitoring(input.nodeId, actorOf(ctx)),
+    'metrics.query': (input) => queryMetrics(store, input, clock.now()),
+  };
+
+  let disposed = false;
+  return {
+    handlers,
+    events,
+    audit,
+    store,
+    connections,
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await connections.dispose();
+      store.close();
+      config.close();
+      audit.close();
+    },
+  };
+}

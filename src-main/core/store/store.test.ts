@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { betterSqliteDriver, classifyOpenError } from './better-sqlite3.driver';
+import { ConfigStore } from './config.store';
+import { SamplesV0Store } from './samples-v0.store';
+import { migrate, userVersion } from './sqlite-open';
+import { makeNodeId } from '../../../src-shared/domain/identity';
+import { tempDir } from '../../../test/helpers/tmp';
+
+const driver = betterSqliteDriver();
+
+describe('SamplesV0Store', () => {
+  const dir = tempDir();
+
+  it('stores samples per series and reads a range back in order', () => {
+    const s = new SamplesV0Store(driver, join(dir, 'm1.db'));
+    const b = s.openBatch('live', 'test');
+    s.append(b, 'node:d/a:1', 2000, { x: 2, y: 20 });
+    s.append(b, 'node:d/a:1', 1000, { x: 1, y: 10 });
+    s.append(b, 'node:d/a:1', 3000, { x: 3 });
+    expect(s.query('node:d/a:1', 'x', 0, 5000)).toEqual([
+      { ts: 1000, value: 1 },
+      { ts: 2000, value: 2 },
+      { ts: 3000, value: 3 },
+    ]);
+    expect(s.query('node:d/a:1', 'x', 1500, 2500)).toEqual([{ ts: 2000, value: 2 }]);
+    expect(s.query('node:d/a:1', 'nope', 0, 5000)).toEqual([]);
+    expect(s.lastTs('node:d/a:1')).toBe(3000);
+    expect(s.listSeries('node:d/a:1').map((r) => [r.metric, r.count, r.first, r.last])).toEqual([
+      ['x', 3, 1000, 3000],
+      ['y', 2, 1000, 2000],
+    ]);
+    s.close();
+  });
+
+  it('survives a repeated timestamp (clock stepped back, REL-D10) and skips non-finite values', () => {
+    const s = new SamplesV0Store(driver, join(dir, 'm2.db'));
+    const b = s.openBatch('live');
+    s.append(b, 'e', 1000, { x: 1 });
+    expect(() => s.append(b, 'e', 1000, { x: 5, bad: Number.NaN })).not.toThrow();
+    expect(s.query('e', 'x', 0, 2000)).toEqual([{ ts: 1000, value: 5 }]);
+    expect(s.query('e', 'bad', 0, 2000)).toEqual([]);
+    s.close();
+  });
+
+  it('keeps data across reopen, with gaps open and closed and reasons for unavailable metrics', () => {
+    const path = join(dir, 'm3.db');
+    let s = new SamplesV0Store(driver, path);
+    s.append(s.openBatch('live'), 'e', 1000, { x: 1 });
+    s.openGap('e', 1000, 'node unreachable: connection refused');
+    s.openGap('e', 1500, 'second open is ignored while one is open');
+    s.setUnavailable('e', 'serverStatus.opcounters.insert', 'not returned by FerretDB', 900);
+    s.close();
+    s = new SamplesV0Store(driver, path);
+    expect(s.query('e', 'x', 0, 2000)).toHaveLength(1);
+    expect(s.gaps('e', 0, 10_000, 7000)).toEqual([{ from: 1000, to: 7000, reason: 'node unreachable: connection refused' }]);
+    s.closeGap('e', 5000);
+    expect(s.gaps('e', 0, 10_000, 7000)).toEqual([{ from: 1000, to: 5000, reason: 'node unreachable: connection refused' }]);
+    expect(s.gaps('e', 6000, 10_000, 7000)).toEqual([]);
+    expect(s.unavailable('e')).toEqual({ 'serverStatus.opcounters.insert': 'not returned by FerretDB' });
+    s.setUnavailable('e', 'serverStatus.opcounters.insert', null, 1000);
+    expect(s.unavailable('e')).toEqual({});
+    s.close();
+  });
+
+  it('opens in WAL with synchronous=NORMAL (REL-D2)', () => {
+    const path = join(dir, 'm4.db');
+    new SamplesV0Store(driver, path).close();
+    const db = driver.open(path);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+});
+
+describe('migrations (REL-D11)', () => {
+  const dir = tempDir();
+
+  it('applies each migration in its own transaction and never leaves a half-applied version', () => {
+    const db = driver.open(join(dir, 'mig.db'));
+    migrate(db, [{ version: 1, name: 'a', up: 'CREATE TABLE a (x)' }]);
+    expect(userVersion(db)).toBe(1);
+    expect(() =>
+      migrate(db, [
+        { version: 1, name: 'a', up: 'CREATE TABLE a (x)' },
+        { version: 2, name: 'b', up: 'CREATE TABLE b (x); INSERT INTO nope VALUES (1)' },
+      ]),
+    ).toThrow();
+    expect(userVersion(db)).toBe(1);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'b'").pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('refuses a database from a newer Baleen with a clear message', () => {
+    const db = driver.open(join(dir, 'newer.db'));
+    db.pragma('user_version = 9');
+    expect(() => migrate(db, [{ version: 1, name: 'a', up: 'CREATE TABLE a (x)' }])).toThrow(/newer Baleen/);
+    db.close();
+  });
+});
+
+describe('native module errors', () => {
+  it('turns an ABI mismatch into one clear E_NATIVE message', () => {
+    const e = classifyOpenError(
+      new Error(
+        "The module '/x/better_sqlite3.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 143.",
+      ),
+      '/data/metrics.db',
+    );
+    expect(e.code).toBe('E_NATIVE');
+    expect(e.message).toMatch(/ABI 115.*ABI 143/);
+    expect(e.message).toMatch(/npm start/);
+    expect(classifyOpenError(new Error('SQLITE_CANTOPEN: unable to open database file'), '/x').code).toBe('E_STORE');
+  });
+});
+
+describe('ConfigStore', () => {
+  const dir = tempDir();
+
+  it('saves a profile with nodes and aliases, resolves aliases, cascades on delete', () => {
+    const c = new ConfigStore(driver, join(dir, 'config.db'));
+    const id = makeNodeId('prod', 'db1.internal:27017');
+    c.saveProfile({ id: 'prod', name: 'Prod', uri: 'mongodb://mon@db1.internal/', createdAt: 1, monitoring: true }, [
+      { id, connectionId: 'prod', deployment: 'prod', hostPort: 'db1.internal:27017', dialAddress: '127.0.0.1:40000', version: '7.0.1', server: 'mongod', setName: 'rs0', monitoring: true },
+    ], [
+      { alias: 'db1.internal:27017', nodeId: id, source: 'hello.me' },
+      { alias: '127.0.0.1:40000', nodeId: id, source: 'seed' },
+    ]);
+    expect(c.resolveAlias('DB1.internal')).toEqual([id]);
+    expect(c.aliasesOf(id)).toEqual(['127.0.0.1:40000', 'db1.internal:27017']);
+    expect(c.nodesOf('prod')[0]?.dialAddress).toBe('127.0.0.1:40000');
+    expect(c.deleteProfile('prod')).toBe(true);
+    expect(c.getNode(id)).toBeUndefined();
+    expect(c.resolveAlias('db1.internal')).toEqual([]);
+    c.close();
+    expect(existsSync(join(dir, 'config.db'))).toBe(true);
+  });
+});
