@@ -1,4 +1,5 @@
 import type { CliCommand } from '../io';
+import { serveCommand } from './serve';
 
 /** Every `baleen <command>`. One module per command; add it here. */
-export const COMMANDS: CliCommand[] = [];
+export const COMMANDS: CliCommand[] = [serveCommand];

@@ -54,17 +54,18 @@ export function nodeFacts(dialled: string, hello: Document, buildInfo: Document 
       // A malformed `me` is ignored: identity falls back to the seed.
     }
   }
-  const ferret = typeof buildInfo?.ferretdbVersion === 'string' ? buildInfo.ferretdbVersion : null;
+  // A compatible server reports a MongoDB version it imitates; its own version is what explains its gaps.
+  const ferret = typeof buildInfo?.ferretdbVersion === 'string' ? buildInfo.ferretdbVersion.replace(/^v/, '') : null;
   return {
     hostPort,
-    version: typeof buildInfo?.version === 'string' ? buildInfo.version : null,
+    version: ferret ?? (typeof buildInfo?.version === 'string' ? buildInfo.version : null),
     server: ferret ? 'ferretdb' : hello.msg === 'isdbgrid' ? 'mongos' : 'mongod',
     setName: typeof hello.setName === 'string' ? hello.setName : null,
   };
 }
 
-export function serverLabel(n: Pick<NodeRow, 'server' | 'version'>, ferretVersion?: string | null): string {
-  if (n.server === 'ferretdb') return `FerretDB${ferretVersion ? ` ${ferretVersion}` : ''} (MongoDB ${n.version ?? '?'} compatible)`;
+export function serverLabel(n: Pick<NodeRow, 'server' | 'version'>): string {
+  if (n.server === 'ferretdb') return `FerretDB ${n.version ?? '(unknown version)'}`;
   return `${n.server === 'mongos' ? 'mongos' : 'MongoDB'} ${n.version ?? '(unknown version)'}`;
 }
 

@@ -1,0 +1,2 @@
+export { startBridge, type Bridge, type BridgeOptions } from './bridge-server';
+export { CSP } from './static-files';

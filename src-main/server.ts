@@ -1,0 +1,50 @@
+import { startBridge, type Bridge } from './bridge';
+import { createCore, type Core, type CoreDeps } from './core/create-core';
+import { jsonLineLogger, type Logger } from './core/ports/logger';
+import { betterSqliteDriver, checkSqliteDriver } from './core/store/better-sqlite3.driver';
+import { Dispatcher } from './rpc';
+
+/**
+ * Composition root for plain Node (`baleen serve`, `npm run web`, tests): the core, the dispatcher and
+ * the loopback bridge. The Electron shell composes the same core with its IPC adapter instead.
+ */
+export interface ServerOptions {
+  dataDir: string;
+  staticDir: string | null;
+  port?: number;
+  token?: string;
+  logger?: Logger;
+  monitoring?: CoreDeps['monitoring'];
+  secrets?: CoreDeps['secrets'];
+}
+
+export interface RunningServer {
+  core: Core;
+  dispatcher: Dispatcher;
+  bridge: Bridge;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = opts.logger ?? jsonLineLogger((l) => void process.stderr.write(l));
+  const sqlite = betterSqliteDriver();
+  checkSqliteDriver(sqlite); // one clear E_NATIVE message if the module was built for another ABI
+  const core = createCore({ dataDir: opts.dataDir, sqlite, shell: 'web', logger: log, monitoring: opts.monitoring, secrets: opts.secrets });
+  const dispatcher = new Dispatcher(core.handlers, core.events, log.child('rpc'));
+  let bridge: Bridge;
+  try {
+    bridge = await startBridge({ dispatcher, staticDir: opts.staticDir, port: opts.port, token: opts.token, log: log.child('bridge') });
+  } catch (e) {
+    await core.dispose();
+    throw e;
+  }
+  return {
+    core,
+    dispatcher,
+    bridge,
+    async close() {
+      await bridge.close();
+      await core.dispose();
+    },
+  };
+}
