@@ -1,5 +1,6 @@
 import type { CliCommand } from '../io';
+import { ftdcCommand } from './ftdc';
 import { serveCommand } from './serve';
 
 /** Every `baleen <command>`. One module per command; add it here. */
-export const COMMANDS: CliCommand[] = [serveCommand];
+export const COMMANDS: CliCommand[] = [serveCommand, ftdcCommand];
