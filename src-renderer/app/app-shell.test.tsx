@@ -1,0 +1,76 @@
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { FakeTransport, FakeTransportState } from '../client/fake-transport';
+import { AppShell } from './app-shell';
+import { connectionSummary, nodeSummary, renderWithApp } from './test-harness';
+import { resolve } from './routes';
+
+function fakeCore() {
+  const node = nodeSummary({ hostPort: 'a.example:27017', deployment: 'rs0' });
+  return new FakeTransport()
+    .handle('app.info', () => ({ version: '9.8.7', startedAt: 0, dataDir: '/tmp/baleen', shell: 'web' }))
+    .handle('connections.list', () => [connectionSummary({ id: 'c1', name: 'rs0', nodes: [node] })])
+    .handle('metrics.query', (q) => ({ entity: q.entity, from: q.from, to: q.to, series: [], gaps: [], resets: [] }));
+}
+
+afterEach(() => {
+  window.location.hash = '';
+});
+
+describe('routes', () => {
+  it('resolves the registry, the default route and node ids', () => {
+    expect(resolve('/')?.route.id).toBe('connections');
+    expect(resolve('/overview')?.route.id).toBe('overview');
+    expect(resolve('/node/rs0%2Fa%3A27017')?.params).toEqual({ nodeId: 'rs0/a:27017' });
+    expect(resolve('/nowhere')).toBeNull();
+    expect(resolve('/node/%E0%A4%A')).toBeNull();
+  });
+});
+
+describe('App shell', () => {
+  it('shows the version from app.info and the sidebar, and routes by hash', async () => {
+    renderWithApp(<AppShell />, { fake: fakeCore() });
+    expect(await screen.findByText('v9.8.7')).toBeInTheDocument();
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    expect(within(nav).getByRole('link', { name: 'Connections' })).toHaveAttribute('aria-current', 'page');
+    expect(screen.getByRole('heading', { level: 1, name: 'Connections' })).toBeInTheDocument();
+
+    act(() => {
+      window.location.hash = '#/overview';
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    });
+    expect(await screen.findByRole('heading', { level: 1, name: 'Overview' })).toBeInTheDocument();
+    expect(within(nav).getByRole('link', { name: 'Overview' })).toHaveAttribute('aria-current', 'page');
+    const link = await screen.findByRole('link', { name: 'a.example:27017' });
+    expect(link).toHaveAttribute('href', '#/node/rs0%2Fa.example%3A27017');
+
+    act(() => {
+      window.location.hash = link.getAttribute('href')!;
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    });
+    expect(await screen.findByRole('heading', { level: 1, name: 'a.example:27017' })).toBeInTheDocument();
+    expect(screen.getByTestId('chart-ops')).toBeInTheDocument();
+    expect(screen.getByTestId('chart-connections')).toBeInTheDocument();
+    expect(screen.getByTestId('chart-network')).toBeInTheDocument();
+    expect(screen.getByTestId('chart-memory')).toBeInTheDocument();
+  });
+
+  it('says "Reconnecting to Baleen…" while the link to the core is down, and reloads after', async () => {
+    const state = new FakeTransportState();
+    const fake = fakeCore();
+    renderWithApp(<AppShell />, { fake, transport: state });
+    await screen.findByText('v9.8.7');
+    expect(fake.callsTo('connections.list')).toHaveLength(1);
+    act(() => state.set({ status: 'reconnecting', epoch: 1, attempt: 2, retryAt: Date.now() + 2000, reason: 'connection closed abnormally' }));
+    expect(screen.getByRole('status')).toHaveTextContent(/Reconnecting to Baleen….*connection closed abnormally/);
+    act(() => state.set({ status: 'open', epoch: 2 }));
+    expect(screen.queryByText(/Reconnecting to Baleen/)).toBeNull();
+    // Whatever changed while disconnected is fetched again.
+    await waitFor(() => expect(fake.callsTo('connections.list')).toHaveLength(2));
+  });
+
+  it('has a page for unknown addresses', async () => {
+    window.location.hash = '#/nowhere';
+    renderWithApp(<AppShell />, { fake: fakeCore() });
+    expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
+  });
+});

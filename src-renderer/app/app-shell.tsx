@@ -1,0 +1,121 @@
+import { useEffect, useRef, useState } from 'react';
+import type { AppInfo } from '../../src-shared/contract';
+import { useClient, useRetryNow, useTransportState } from '../client';
+import { useHashPath } from '../lib/hash-route';
+import { hrefs } from '../lib/hrefs';
+import { resolve, ROUTES } from './routes';
+
+type InfoState = { status: 'loading' } | { status: 'ready'; info: AppInfo } | { status: 'error' };
+
+function useAppInfo(epoch: number): InfoState {
+  const client = useClient();
+  const [state, setState] = useState<InfoState>({ status: 'loading' });
+  useEffect(() => {
+    if (epoch === 0) return;
+    const ac = new AbortController();
+    client.invoke('app.info', {}, { signal: ac.signal }).then(
+      (info) => !ac.signal.aborted && setState({ status: 'ready', info }),
+      () => !ac.signal.aborted && setState({ status: 'error' }),
+    );
+    return () => ac.abort();
+  }, [client, epoch]);
+  return state;
+}
+
+function ConnectionBanner() {
+  const state = useTransportState();
+  const retryNow = useRetryNow();
+  const [now, setNow] = useState(() => Date.now());
+  const reconnecting = state.status === 'reconnecting';
+  useEffect(() => {
+    if (!reconnecting) return;
+    // Tick once a second so the countdown is honest.
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [reconnecting]);
+
+  if (state.status === 'open') return null;
+  if (state.status === 'connecting') {
+    return (
+      <div className="banner" role="status">
+        Connecting to Baleen…
+      </div>
+    );
+  }
+  if (state.status === 'closed') {
+    return (
+      <div className="banner banner-error" role="alert">
+        The connection to Baleen is closed. Reload the page to reconnect.
+      </div>
+    );
+  }
+  const secs = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
+  return (
+    <div className="banner banner-warn" role="status">
+      <span>
+        Reconnecting to Baleen… ({state.reason}; next try in {secs} s)
+      </span>
+      {retryNow ? (
+        <button type="button" className="small" onClick={retryNow}>
+          Retry now
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+export function AppShell() {
+  const path = useHashPath();
+  const resolved = resolve(path);
+  const { epoch } = useTransportState();
+  const info = useAppInfo(epoch);
+  const activeNav = resolved ? (resolved.route.navId ?? resolved.route.id) : null;
+  const main = useRef<HTMLElement>(null);
+
+  useEffect(() => {
+    // Move focus to the new page so keyboard and screen-reader users land on its content.
+    main.current?.focus();
+  }, [path]);
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main" onClick={(e) => {
+          // The hash is the router's: focus the content without navigating.
+          e.preventDefault();
+          main.current?.focus();
+        }}>
+        Skip to content
+      </a>
+      <header className="app-header">
+        <span className="brand">Baleen</span>
+        <span className="version" title={info.status === 'ready' ? `data: ${info.info.dataDir}` : undefined}>
+          v{info.status === 'ready' ? info.info.version : __BALEEN_VERSION__}
+        </span>
+      </header>
+      <nav className="sidebar" aria-label="Main">
+        <ul>
+          {ROUTES.filter((r) => r.nav).map((r) => (
+            <li key={r.id}>
+              <a href={r.nav!.href} aria-current={activeNav === r.id ? 'page' : undefined}>
+                {r.nav!.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" ref={main} tabIndex={-1} className="main">
+        <ConnectionBanner />
+        {resolved ? (
+          resolved.route.render(resolved.params)
+        ) : (
+          <div className="page">
+            <h1>Page not found</h1>
+            <p>
+              Nothing lives at this address. <a href={hrefs.connections}>Go to Connections</a>.
+            </p>
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,70 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import { LoadingState } from '../components/state-views';
+import { ConnectionsPage } from '../features/connections';
+import { OverviewPage } from '../features/overview';
+import { segmentsOf } from '../lib/hash-route';
+import { hrefs } from '../lib/hrefs';
+
+/**
+ * The route registry: a later feature adds one entry here (and a nav entry if it has a page of
+ * its own). `match` gets the decoded path segments and returns its params, or null.
+ */
+export interface RouteDef {
+  id: string;
+  match(segments: string[]): Record<string, string> | null;
+  render(params: Record<string, string>): ReactNode;
+  /** Shown in the sidebar when present. */
+  nav?: { label: string; href: string };
+  /** Which nav entry is highlighted while this route shows. */
+  navId?: string;
+}
+
+// The node page carries ECharts (most of the bundle's weight): load it when first visited.
+const NodePage = lazy(() => import('../features/node').then((m) => ({ default: m.NodePage })));
+
+export const ROUTES: readonly RouteDef[] = [
+  {
+    id: 'connections',
+    match: (s) => (s.length === 1 && s[0] === 'connections' ? {} : null),
+    render: () => <ConnectionsPage />,
+    nav: { label: 'Connections', href: hrefs.connections },
+  },
+  {
+    id: 'overview',
+    match: (s) => (s.length === 1 && s[0] === 'overview' ? {} : null),
+    render: () => <OverviewPage />,
+    nav: { label: 'Overview', href: hrefs.overview },
+  },
+  {
+    id: 'node',
+    match: (s) => (s.length === 2 && s[0] === 'node' && s[1] ? { nodeId: s[1] } : null),
+    render: (p) => (
+      <Suspense fallback={<LoadingState>Loading…</LoadingState>}>
+        <NodePage nodeId={p.nodeId!} />
+      </Suspense>
+    ),
+    navId: 'overview',
+  },
+];
+
+export const DEFAULT_ROUTE = 'connections';
+
+export interface Resolved {
+  route: RouteDef;
+  params: Record<string, string>;
+}
+
+/** The route for a path; `/` goes to the default route, anything unknown to null (a "not found" page). */
+export function resolve(path: string): Resolved | null {
+  const segments = segmentsOf(path);
+  if (!segments) return null;
+  if (segments.length === 0) {
+    const route = ROUTES.find((r) => r.id === DEFAULT_ROUTE)!;
+    return { route, params: {} };
+  }
+  for (const route of ROUTES) {
+    const params = route.match(segments);
+    if (params) return { route, params };
+  }
+  return null;
+}

@@ -1,0 +1,47 @@
+import type { ReactNode } from 'react';
+import type { BaleenError } from '../../src-shared/domain/errors';
+import { adviceFor } from '../lib/error-advice';
+
+export function LoadingState({ children }: { children: ReactNode }) {
+  return (
+    <p className="state state-loading" role="status">
+      {children}
+    </p>
+  );
+}
+
+/** An error that crossed the contract: its code and message, what to do, and a way to retry. */
+export function ErrorState({ title, error, onRetry }: { title: string; error: Pick<BaleenError, 'code' | 'message'>; onRetry?: () => void }) {
+  return (
+    <div className="state state-error" role="alert">
+      <p className="state-title">{title}</p>
+      <ErrorText error={error} />
+      {onRetry ? (
+        <button type="button" onClick={onRetry}>
+          Retry
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+export function ErrorText({ error }: { error: Pick<BaleenError, 'code' | 'message'> }) {
+  const advice = adviceFor(error.code);
+  return (
+    <>
+      <span className="error-line">
+        <code className="error-code">{error.code}</code> {error.message}
+      </span>
+      {advice ? <span className="error-advice">{advice}</span> : null}
+    </>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="state state-empty">
+      <p className="state-title">{title}</p>
+      {children}
+    </div>
+  );
+}

@@ -1,0 +1,109 @@
+import type { LineSeriesOption } from 'echarts/charts';
+import type { TitleComponentOption } from 'echarts/components';
+import { buildChartOption, chartModel, renderTooltip, unavailableNote } from './chart-options';
+import { NODE_CHARTS, NODE_METRICS, type ChartKey } from './chart-specs';
+import { applyGap, applySamples, emptyLive, type LiveState } from './live-series';
+
+const T0 = 1_700_000_000_000;
+const spec = (key: ChartKey) => NODE_CHARTS.find((c) => c.key === key)!;
+const OPS = NODE_CHARTS[0]!.series.map((s) => s.metric);
+
+function liveWithOps(): LiveState {
+  let s = emptyLive(NODE_METRICS);
+  for (let i = 0; i < 4; i++) {
+    const values: Record<string, number> = { 'serverStatus.uptimeMillis': 1000 * (i + 1), 'serverStatus.pid': 1 };
+    for (const [j, m] of OPS.entries()) values[m] = 100 * i * (j + 1);
+    values['serverStatus.connections.current'] = 10 + i;
+    values['serverStatus.connections.available'] = 800 - i;
+    s = applySamples(s, { entity: 'node:d/a:1', ts: T0 + i * 1000, values, unavailable: { 'serverStatus.mem.resident': 'not reported by FerretDB' } });
+  }
+  return s;
+}
+
+describe('node charts', () => {
+  it('charts the six opcounters, connections on two axes, network in/out and resident memory', () => {
+    expect(NODE_CHARTS.map((c) => c.key)).toEqual(['ops', 'connections', 'network', 'memory']);
+    expect(OPS).toEqual(['insert', 'query', 'update', 'delete', 'getmore', 'command'].map((o) => `serverStatus.opcounters.${o}`));
+    expect(spec('connections').series.map((s) => s.yAxis)).toEqual([0, 1]);
+    expect(NODE_METRICS).toHaveLength(11);
+  });
+
+  it('counts plotted points and the newest timestamp, per chart', () => {
+    const live = liveWithOps();
+    const ops = chartModel(spec('ops'), live);
+    expect(ops.plotted).toBe(6 * 3); // rates start at the second sample
+    expect(ops.lastTs).toBe(T0 + 3000);
+    const conn = chartModel(spec('connections'), live);
+    expect(conn.plotted).toBe(2 * 4);
+    const mem = chartModel(spec('memory'), live);
+    expect(mem.plotted).toBe(0);
+    expect(mem.lastTs).toBeNull();
+    expect(mem.allUnavailable).toBe(true);
+  });
+
+  it('builds line series with the rates as data, on a time axis spanning the window', () => {
+    const model = chartModel(spec('ops'), liveWithOps());
+    const opt = buildChartOption(model, { dark: false });
+    const series = opt.series as LineSeriesOption[];
+    expect(series.map((s) => s.name)).toEqual(['insert', 'query', 'update', 'delete', 'getmore', 'command']);
+    expect(series[1]!.data).toEqual([
+      [T0 + 1000, 200],
+      [T0 + 2000, 200],
+      [T0 + 3000, 200],
+    ]);
+    expect(opt.xAxis).toMatchObject({ type: 'time', min: T0 + 3000 - 15 * 60_000, max: T0 + 3000 });
+    expect((opt.title as TitleComponentOption).show).toBe(false);
+  });
+
+  it('says "No data" with the reason for a chart whose metrics are unavailable, never a zero line', () => {
+    const model = chartModel(spec('memory'), liveWithOps());
+    const opt = buildChartOption(model, { dark: true });
+    expect(opt.title).toMatchObject({ show: true, text: 'No data', subtext: 'not reported by FerretDB' });
+    expect((opt.series as LineSeriesOption[])[0]!.data).toEqual([]);
+    expect(unavailableNote(model)).toBe('No data — not reported by FerretDB');
+  });
+
+  it('names partly unavailable series by reason', () => {
+    let live = emptyLive(NODE_METRICS);
+    live = applySamples(live, {
+      entity: 'node:d/a:1',
+      ts: T0,
+      values: { 'serverStatus.connections.current': 3 },
+      unavailable: { 'serverStatus.connections.available': 'not reported' },
+    });
+    const model = chartModel(spec('connections'), live);
+    expect(model.allUnavailable).toBe(false);
+    expect(unavailableNote(model)).toBe('available: no data — not reported');
+  });
+
+  it('shades gaps with their reason and marks restarts', () => {
+    let live = liveWithOps();
+    live = applyGap(live, { from: T0 + 3500, to: T0 + 9000, reason: 'connection refused' });
+    live = applySamples(live, {
+      entity: 'node:d/a:1',
+      ts: T0 + 10_000,
+      values: { 'serverStatus.uptimeMillis': 10, 'serverStatus.pid': 2, 'serverStatus.opcounters.insert': 1 },
+      unavailable: {},
+    });
+    const model = chartModel(spec('ops'), live);
+    const first = (buildChartOption(model, { dark: false }).series as LineSeriesOption[])[0]!;
+    expect(first.markArea?.data).toEqual([[{ xAxis: T0 + 3500, name: 'connection refused' }, { xAxis: T0 + 9000 }]]);
+    expect(first.markLine?.data).toEqual([{ xAxis: T0 + 10_000, name: 'restart' }]);
+
+    // Hovering inside the gap names it; text only, no markup.
+    const tip = renderTooltip([{ axisValue: T0 + 5000, seriesName: '<b>insert</b>', value: [T0 + 3000, 300], color: '#123456' }], model);
+    expect(tip.textContent).toContain('connection refused');
+    expect(tip.querySelector('b')).toBeNull();
+    expect(tip.textContent).toContain('<b>insert</b>');
+    expect(tip.textContent).toContain('300/s');
+  });
+
+  it('shows a hint while waiting for the first samples', () => {
+    const model = chartModel(spec('network'), emptyLive(NODE_METRICS));
+    expect(buildChartOption(model, { dark: false, emptyHint: 'Monitoring is stopped.' }).title).toMatchObject({
+      show: true,
+      text: 'Waiting for samples…',
+      subtext: 'Monitoring is stopped.',
+    });
+  });
+});

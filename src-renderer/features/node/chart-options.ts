@@ -1,0 +1,256 @@
+import type { LineSeriesOption } from 'echarts/charts';
+import type {
+  GridComponentOption,
+  LegendComponentOption,
+  MarkAreaComponentOption,
+  MarkLineComponentOption,
+  TitleComponentOption,
+  TooltipComponentOption,
+} from 'echarts/components';
+import type { ComposeOption } from 'echarts/core';
+import type { ChartPoint, Gap } from '../../../src-shared/domain/samples';
+import { formatBytesPerSecond, formatCompact, formatDuration, formatMiB, formatTime } from '../../lib/format';
+import type { ChartKey, ChartSpec, ValueFormat } from './chart-specs';
+import type { LiveState } from './live-series';
+
+export type ChartOption = ComposeOption<
+  | LineSeriesOption
+  | GridComponentOption
+  | LegendComponentOption
+  | TitleComponentOption
+  | TooltipComponentOption
+  | MarkAreaComponentOption
+  | MarkLineComponentOption
+>;
+
+export interface ChartModelSeries {
+  metric: string;
+  label: string;
+  yAxis: 0 | 1;
+  points: readonly ChartPoint[];
+}
+
+/** Everything one chart shows, independent of ECharts: what the tests and the data-* hooks read. */
+export interface ChartModel {
+  key: ChartKey;
+  title: string;
+  axes: readonly string[];
+  format: ValueFormat;
+  series: ChartModelSeries[];
+  unavailable: { metric: string; label: string; reason: string }[];
+  /** True when no metric of the chart is reported by the server: the chart says why, never a zero line. */
+  allUnavailable: boolean;
+  gaps: readonly Gap[];
+  resets: readonly number[];
+  /** Non-null points plotted, over all series. */
+  plotted: number;
+  /** Newest timestamp of a plotted point, or null. */
+  lastTs: number | null;
+  window: { from: number; to: number };
+}
+
+export function chartModel(spec: ChartSpec, live: LiveState): ChartModel {
+  const series: ChartModelSeries[] = [];
+  const unavailable: ChartModel['unavailable'] = [];
+  let plotted = 0;
+  let newest: number | null = null;
+  for (const s of spec.series) {
+    const st = live.series[s.metric];
+    const points = st?.points ?? [];
+    series.push({ metric: s.metric, label: s.label, yAxis: s.yAxis, points });
+    if (st?.unavailable) unavailable.push({ metric: s.metric, label: s.label, reason: st.unavailable });
+    for (const p of points) {
+      if (p[1] === null) continue;
+      plotted++;
+      if (newest === null || p[0] > newest) newest = p[0];
+    }
+  }
+  return {
+    key: spec.key,
+    title: spec.title,
+    axes: spec.axes,
+    format: spec.format,
+    series,
+    unavailable,
+    allUnavailable: spec.series.length > 0 && unavailable.length === spec.series.length && plotted === 0,
+    gaps: live.gaps,
+    resets: live.resets,
+    plotted,
+    lastTs: newest,
+    window: { from: live.latestTs - live.windowMs, to: live.latestTs },
+  };
+}
+
+/** The "why" of missing metrics, grouped by reason: "No data — FerretDB does not report opcounters". */
+export function unavailableNote(model: ChartModel): string | null {
+  if (model.unavailable.length === 0) return null;
+  const byReason = new Map<string, string[]>();
+  for (const u of model.unavailable) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.label]);
+  if (model.allUnavailable) return `No data — ${[...byReason.keys()].join('; ')}`;
+  return [...byReason].map(([reason, labels]) => `${labels.join(', ')}: no data — ${reason}`).join('; ');
+}
+
+export function formatValue(format: ValueFormat, v: number): string {
+  switch (format) {
+    case 'ops':
+      return `${formatCompact(v)}/s`;
+    case 'count':
+      return formatCompact(v);
+    case 'bytesPerSecond':
+      return formatBytesPerSecond(v);
+    case 'mib':
+      return formatMiB(v);
+  }
+}
+
+function axisLabel(format: ValueFormat, v: number): string {
+  // Axis ticks drop the "/s" the axis name already carries.
+  switch (format) {
+    case 'ops':
+    case 'count':
+      return formatCompact(v);
+    case 'bytesPerSecond':
+      return formatBytesPerSecond(v).replace(/\/s$/, '');
+    case 'mib':
+      return formatMiB(v);
+  }
+}
+
+export interface ChartTheme {
+  dark: boolean;
+}
+
+const GAP_FILL = { light: 'rgba(214, 69, 65, 0.12)', dark: 'rgba(255, 120, 110, 0.16)' };
+const RESET_LINE = { light: '#b45309', dark: '#f59e0b' };
+
+export interface BuildOptions extends ChartTheme {
+  /** Shown when nothing is plotted yet and nothing is unavailable (e.g. monitoring stopped). */
+  emptyHint?: string;
+}
+
+/** The ECharts option for a model. Pure apart from the tooltip formatter, which builds DOM nodes. */
+export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOption {
+  const scheme = opts.dark ? 'dark' : 'light';
+  const twoAxes = model.axes.length > 1;
+  const marks = model.series[0]?.metric;
+  const series: LineSeriesOption[] = model.series.map((s) => ({
+    id: s.metric,
+    name: s.label,
+    type: 'line',
+    yAxisIndex: s.yAxis,
+    showSymbol: false,
+    connectNulls: false,
+    // The echarts typings want a mutable array; the model's points are never mutated.
+    data: s.points as ChartPoint[],
+    emphasis: { focus: 'series' },
+    ...(s.metric === marks
+      ? {
+          markArea: {
+            silent: false,
+            itemStyle: { color: GAP_FILL[scheme] },
+            label: { show: true, position: 'insideTop', fontSize: 10, formatter: '{b}' },
+            data: model.gaps.map((g) => [{ xAxis: g.from, name: shortReason(g.reason) }, { xAxis: g.to }]),
+          },
+          markLine: {
+            silent: false,
+            symbol: 'none',
+            lineStyle: { color: RESET_LINE[scheme], type: 'dashed', width: 1 },
+            label: { formatter: 'restart', position: 'insideEndTop', color: RESET_LINE[scheme], fontSize: 10 },
+            data: model.resets.map((ts) => ({ xAxis: ts, name: 'restart' })),
+          },
+        }
+      : {}),
+  }));
+
+  const note = unavailableNote(model);
+  const title: TitleComponentOption = model.allUnavailable
+    ? { show: true, text: 'No data', subtext: note?.replace(/^No data — /, '') ?? '', left: 'center', top: 'middle' }
+    : model.plotted === 0
+      ? { show: true, text: 'Waiting for samples…', subtext: opts.emptyHint ?? '', left: 'center', top: 'middle' }
+      : { show: false, text: '', subtext: '' };
+
+  const fmt = (v: number) => axisLabel(model.format, v);
+  return {
+    backgroundColor: 'transparent',
+    animation: false,
+    title: { ...title, textStyle: { fontSize: 14, fontWeight: 'normal' }, subtextStyle: { fontSize: 12, width: 360, overflow: 'break' } },
+    legend: { top: 0, type: 'plain', data: model.series.map((s) => s.label) },
+    // ECharts 6 keeps axis labels inside the box on its own (grid.outerBoundsMode 'auto').
+    grid: { left: 48, right: twoAxes ? 48 : 16, top: 52, bottom: 24 },
+    tooltip: {
+      trigger: 'axis',
+      // Confined tooltips have no arrow; ECharts would draw one with an inline style attribute (CSP).
+      confine: true,
+      formatter: (params: unknown) => renderTooltip(params, model),
+    },
+    xAxis: { type: 'time', min: model.window.from, max: model.window.to, axisLabel: { hideOverlap: true } },
+    yAxis: model.axes.map((name, i) => ({
+      type: 'value' as const,
+      name,
+      min: 0,
+      position: i === 0 ? ('left' as const) : ('right' as const),
+      splitLine: { show: i === 0 },
+      axisLabel: { formatter: fmt },
+    })),
+    series,
+  };
+}
+
+function shortReason(reason: string): string {
+  return reason.length > 40 ? `${reason.slice(0, 39)}…` : reason;
+}
+
+interface AxisParam {
+  seriesName?: string;
+  seriesId?: string;
+  value?: unknown;
+  color?: unknown;
+  axisValue?: unknown;
+}
+
+/**
+ * The axis tooltip, built from text nodes (never an HTML string: series names and gap reasons come
+ * from servers) and classes (no inline style attributes, which the CSP forbids). A hover inside a
+ * gap names the reason, since the shaded area itself does not get an item tooltip on an axis chart.
+ */
+export function renderTooltip(params: unknown, model: ChartModel): HTMLElement {
+  const list = (Array.isArray(params) ? params : [params]) as AxisParam[];
+  const root = document.createElement('div');
+  root.className = 'chart-tooltip';
+  const first = list[0];
+  const ts = typeof first?.axisValue === 'number' ? first.axisValue : Array.isArray(first?.value) ? Number(first.value[0]) : NaN;
+  const head = document.createElement('div');
+  head.className = 'chart-tooltip-time';
+  head.textContent = Number.isFinite(ts) ? formatTime(ts) : '';
+  root.append(head);
+  const gap = Number.isFinite(ts) ? model.gaps.find((g) => ts >= g.from && ts <= g.to) : undefined;
+  if (gap) {
+    const row = document.createElement('div');
+    row.className = 'chart-tooltip-gap';
+    row.textContent = `No samples for ${formatDuration(gap.to - gap.from)}: ${gap.reason}`;
+    root.append(row);
+  }
+  for (const p of list) {
+    const v = Array.isArray(p.value) ? p.value[1] : p.value;
+    const row = document.createElement('div');
+    row.className = 'chart-tooltip-row';
+    const swatch = document.createElement('span');
+    swatch.className = 'chart-tooltip-swatch';
+    // CSSOM, not a style attribute: allowed by the CSP.
+    if (typeof p.color === 'string') swatch.style.backgroundColor = p.color;
+    const name = document.createElement('span');
+    name.textContent = p.seriesName ?? '';
+    const value = document.createElement('span');
+    value.className = 'chart-tooltip-value';
+    value.textContent = typeof v === 'number' && Number.isFinite(v) ? formatValue(model.format, v) : '—';
+    row.append(swatch, name, value);
+    root.append(row);
+  }
+  for (const u of model.unavailable) {
+    const row = document.createElement('div');
+    row.className = 'chart-tooltip-unavailable';
+    row.textContent = `${u.label}: no data — ${u.reason}`;
+    root.append(row);
+  }
+  return root;
+}

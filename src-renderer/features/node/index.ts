@@ -1,0 +1,1 @@
+export { NodePage, type NodePageProps } from './node-page';
