@@ -1,0 +1,104 @@
+import type { Document } from 'bson';
+import type { Clock } from '../../ports/clock';
+import { type Logger, silentLogger } from '../../ports/logger';
+import { dbl, i32 } from '../documents/bson-values';
+import { clusterTimeFields } from '../documents/server-status.generator';
+import type { FaultController } from '../faults/fault-controller';
+import type { SimNode } from '../node/sim-node';
+import { type Authorizer, type CommandSpec, type CommandTable, type SimSession, SimCommandError, openAuthorizer } from './command-table';
+
+export interface DispatchRequest {
+  session: SimSession;
+  body: Document;
+  db: string;
+  legacy: boolean;
+  signal: AbortSignal;
+}
+
+export type DispatchResult =
+  | { kind: 'reply'; doc: Document; spec: CommandSpec | undefined }
+  | { kind: 'garbage'; bytes: Uint8Array };
+
+const OP_QUERY_REMOVED =
+  'The client driver may require an upgrade. For more details see https://dochub.mongodb.org/core/legacy-opcode-removal';
+
+/**
+ * Runs one command the way mongod does around its handler: lookup in the table, the OP_QUERY and
+ * authorization gates, faults, accounting, the error envelope, and the cluster-time gossip of set
+ * members. Transport-agnostic: the wire server hands it decoded commands.
+ */
+export class CommandDispatcher {
+  constructor(
+    private readonly node: SimNode,
+    private readonly table: CommandTable,
+    private readonly faults: FaultController,
+    private readonly clock: Clock,
+    private readonly authorizer: Authorizer = openAuthorizer,
+    private readonly logger: Logger = silentLogger,
+  ) {}
+
+  /** Rejects only with `signal`'s reason (the connection went away); every other failure is a reply. */
+  async dispatch(req: DispatchRequest): Promise<DispatchResult> {
+    const name = Object.keys(req.body)[0] ?? '';
+    const spec = this.table.lookup(name);
+    const plan = this.faults.plan(spec === undefined ? [name] : [name, spec.name, ...(spec.group === undefined ? [] : [spec.group])]);
+    this.node.commandStarted();
+    try {
+      if (plan.hold !== undefined) await untilAborted(plan.hold, req.signal);
+      if (plan.delayMs > 0) await this.clock.sleep(plan.delayMs, req.signal);
+      if (plan.garbage !== undefined) return { kind: 'garbage', bytes: plan.garbage };
+      const doc = await this.run(name, spec, req);
+      this.node.recordCommand(spec?.name ?? name, spec !== undefined, isOk(doc));
+      const gossip = clusterTimeFields(this.node);
+      return { kind: 'reply', doc: gossip === undefined ? doc : { ...doc, ...gossip }, spec };
+    } finally {
+      this.node.commandFinished();
+    }
+  }
+
+  private async run(name: string, spec: CommandSpec | undefined, req: DispatchRequest): Promise<Document> {
+    try {
+      if (spec === undefined) throw new SimCommandError('CommandNotFound', `no such command: '${name}'`);
+      if (req.legacy && spec.allowedOverOpQuery !== true) {
+        throw new SimCommandError('UnsupportedOpQueryCommand', `Unsupported OP_QUERY command: ${name}. ${OP_QUERY_REMOVED}`);
+      }
+      const denied = this.authorizer.check(spec, req.session);
+      if (denied !== undefined) throw denied;
+      return await spec.run({ node: this.node, session: req.session, body: req.body, name, db: req.db, signal: req.signal, legacy: req.legacy });
+    } catch (e) {
+      if (req.signal.aborted) throw req.signal.reason;
+      if (e instanceof SimCommandError) return errorReply(e);
+      // A handler bug must not take the connection (or the process) down: answer like mongod would.
+      this.logger.error('simulator command failed', { command: name, error: e instanceof Error ? e.message : String(e) });
+      return errorReply(new SimCommandError('InternalError', `simulator: ${name} failed: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  }
+}
+
+export function errorReply(e: SimCommandError): Document {
+  return { ok: dbl(0), errmsg: e.message, code: i32(e.code), codeName: e.codeName };
+}
+
+function isOk(doc: Document): boolean {
+  const ok = doc.ok as unknown;
+  const v = typeof ok === 'object' && ok !== null ? (ok as { valueOf(): unknown }).valueOf() : ok;
+  return v === 1 || v === true;
+}
+
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
