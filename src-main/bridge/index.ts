@@ -1,2 +1,2 @@
 export { startBridge, type Bridge, type BridgeOptions } from './bridge-server';
-export { CSP } from './static-files';
+export { CSP, SECURITY_HEADERS, contentType, resolveStatic } from './static-files';

@@ -28,18 +28,26 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** Serves a file from `root`, or index.html for `/`. Never leaves `root`. Returns false if nothing matched. */
-export function serveStatic(root: string, pathname: string, res: ServerResponse, head: boolean): boolean {
+/** The file a URL path names inside `root` (index.html for `/`), or null if it would leave `root`. */
+export function resolveStatic(root: string, pathname: string): string | null {
   let rel: string;
   try {
     rel = decodeURIComponent(pathname);
   } catch {
-    return false;
+    return null;
   }
-  if (rel.includes('\0')) return false;
+  if (rel.includes('\0')) return null;
   if (rel === '/' || rel === '') rel = '/index.html';
   const file = normalize(join(root, rel));
-  if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) return false;
+  return file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : null;
+}
+
+export const contentType = (file: string): string => TYPES[extname(file)] ?? 'application/octet-stream';
+
+/** Serves a file from `root`, or index.html for `/`. Never leaves `root`. Returns false if nothing matched. */
+export function serveStatic(root: string, pathname: string, res: ServerResponse, head: boolean): boolean {
+  const file = resolveStatic(root, pathname);
+  if (file === null) return false;
   let size: number;
   try {
     const st = statSync(file);
@@ -48,7 +56,7 @@ export function serveStatic(root: string, pathname: string, res: ServerResponse,
   } catch {
     return false;
   }
-  const type = TYPES[extname(file)] ?? 'application/octet-stream';
+  const type = contentType(file);
   res.writeHead(200, {
     ...SECURITY_HEADERS,
     'Content-Type': type,

@@ -1,8 +1,9 @@
+import { APP_VERSION } from '../../src-shared/domain/version';
 import { BaleenError } from '../../src-shared/domain/errors';
 import { COMMANDS } from './commands';
 import { UsageError, processIO, type CliIO } from './io';
 
-export const VERSION = __BALEEN_VERSION__;
+export const VERSION = APP_VERSION;
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 4);

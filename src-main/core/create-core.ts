@@ -1,3 +1,4 @@
+import { APP_VERSION } from '../../src-shared/domain/version';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppInfo } from '../../src-shared/contract';
@@ -37,7 +38,7 @@ export interface Core {
 }
 
 export const DEFAULT_MONITORING: MonitoringSettings = {
-  appName: `baleen/${__BALEEN_VERSION__}`,
+  appName: `baleen/${APP_VERSION}`,
   intervalMs: 1000,
   deadlineMs: 8000,
   connectTimeoutMs: 10_000,
@@ -71,7 +72,7 @@ export function createCore(deps: CoreDeps): Core {
   connections.restore();
 
   const handlers: Handlers = {
-    'app.info': () => ({ version: __BALEEN_VERSION__, startedAt, dataDir: deps.dataDir, shell: deps.shell }),
+    'app.info': () => ({ version: APP_VERSION, startedAt, dataDir: deps.dataDir, shell: deps.shell }),
     'connections.list': () => connections.list(),
     'connections.add': (input, ctx) => connections.add(input, actorOf(ctx), ctx.signal),
     'connections.remove': async (input, ctx) => ({ removed: await connections.remove(input.id, actorOf(ctx)) }),

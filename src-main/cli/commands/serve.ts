@@ -1,3 +1,4 @@
+import { APP_VERSION } from '../../../src-shared/domain/version';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDataDir, rendererDir } from '../../app-paths';
@@ -24,7 +25,7 @@ swaps for a cookie. Stop with Ctrl-C.
     const dataDir = resolve(io.cwd, values['data-dir'] ?? io.env.BALEEN_DATA_DIR ?? defaultDataDir(io.env));
     const staticDir = rendererDir();
     const server = await startServer({ dataDir, staticDir, port });
-    io.stdout(`Baleen ${__BALEEN_VERSION__} is serving the console at ${server.bridge.url}\n`);
+    io.stdout(`Baleen ${APP_VERSION} is serving the console at ${server.bridge.url}\n`);
     io.stdout(`Data folder: ${dataDir}\n`);
     if (staticDir === null) io.stdout('The console is not built: run `npm run build` (the API is up).\n');
     await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));

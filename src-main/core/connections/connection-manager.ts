@@ -235,6 +235,11 @@ export class ConnectionManager {
     return this.nodeSummary(this.d.config.getNode(nodeId)!);
   }
 
+  /** After sleep/resume: every monitored node is checked right away, not at its next backoff step (REL-S3). */
+  recheckAll(): void {
+    for (const m of this.monitors.values()) m.recheck();
+  }
+
   monitor(nodeId: NodeId): NodeMonitor | undefined {
     return this.monitors.get(nodeId);
   }
