@@ -110,10 +110,19 @@ describe('decodeChunkPayload', () => {
   it('reuses the previous names array when the schema is unchanged', () => {
     const { payload } = payloadOf([sample(1), sample(2)]);
     const a = decodeChunkPayload(payload);
-    const b = decodeChunkPayload(payload, a.names);
+    const b = decodeChunkPayload(payload, a);
     expect(b.names).toBe(a.names);
-    const other = decodeChunkPayload(buildPayload({ ref: serialize({ start: new Date(T0) }), metricsCount: 1, sampleCount: 0, stream: Buffer.alloc(0) }), a.names);
+    const other = decodeChunkPayload(buildPayload({ ref: serialize({ start: new Date(T0) }), metricsCount: 1, sampleCount: 0, stream: Buffer.alloc(0) }), a);
     expect(other.names).toEqual(['start']);
+    // Same keys in the same order but nested differently: a different schema, fresh names.
+    const one = (doc: Record<string, unknown>) => decodeChunkPayload(buildPayload({ ref: serialize(doc), metricsCount: 2, sampleCount: 0, stream: Buffer.alloc(0) }));
+    const x = one({ a: { b: new Long(1) }, c: new Long(2) });
+    const y = decodeChunkPayload(buildPayload({ ref: serialize({ a: { b: new Long(1), c: new Long(2) } }), metricsCount: 2, sampleCount: 0, stream: Buffer.alloc(0) }), x);
+    expect(x.names).toEqual(['a.b', 'c']);
+    expect(y.names).toEqual(['a.b', 'a.c']);
+    // Different values and skipped fields (strings) do not change the schema.
+    const z = decodeChunkPayload(buildPayload({ ref: serialize({ a: { b: new Long(9), note: 'longer text' }, c: new Long(7) }), metricsCount: 2, sampleCount: 0, stream: Buffer.alloc(0) }), x);
+    expect(z.names).toBe(x.names);
   });
 
   it('falls back to serverStatus.localTime, else NaN, for sample times', () => {

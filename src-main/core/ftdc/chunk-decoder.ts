@@ -7,7 +7,7 @@
 import { inflateSync } from 'node:zlib';
 import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
 import { BsonFormatError, readUint32 } from './raw-bson';
-import { METRIC_KIND, extractReferenceMetrics, type ExtractLimits } from './metric-extractor';
+import { METRIC_KIND, extractReferenceMetrics, type ExtractLimits, type SchemaCache } from './metric-extractor';
 
 export const FTDC_LIMITS = {
   /** decompressor.cpp: "Metrics chunk has exceeded the allowable size." */
@@ -30,8 +30,13 @@ const EXTRACT_LIMITS: ExtractLimits = {
 };
 
 export interface DecodedChunk {
-  /** Flattened metric names, in reference-document order (may repeat if keys contain dots). */
+  /**
+   * Flattened metric names, in reference-document order (may repeat if keys contain dots). Chunks
+   * of one schema decoded in sequence share this very array: `names === previous.names`.
+   */
   names: readonly string[];
+  /** The reference document's name layout; pass the chunk back as `previous` to reuse its names. */
+  schemaKey: Uint8Array;
   /** METRIC_KIND per metric. */
   kinds: Uint8Array;
   /** Samples in the chunk: the reference sample plus its deltas. */
@@ -67,12 +72,6 @@ function inflate(payload: Uint8Array): Buffer {
     if (code === 'ERR_BUFFER_TOO_LARGE') throw parseError(`chunk inflates past its declared ${declared} bytes`);
     throw parseError(`chunk does not inflate: ${errorMessage(e)}`);
   }
-}
-
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 const TWO32 = 4294967296;
@@ -189,15 +188,15 @@ function findTimeMetric(names: readonly string[], kinds: Uint8Array): number {
 }
 
 /**
- * Decodes one chunk payload. `previousNames` lets consecutive chunks with the same schema share one
- * names array (an importer can test `names === previous` to reuse its series lookup).
- * Throws BaleenError('E_PARSE') for anything mongod's decompressor would refuse.
+ * Decodes one chunk payload. `previous` (the last chunk decoded) lets consecutive chunks with the
+ * same schema share one names array (an importer can test `names === previous.names` to reuse its
+ * series lookup). Throws BaleenError('E_PARSE') for anything mongod's decompressor would refuse.
  */
-export function decodeChunkPayload(payload: Uint8Array, previousNames?: readonly string[]): DecodedChunk {
+export function decodeChunkPayload(payload: Uint8Array, previous?: SchemaCache): DecodedChunk {
   const buf = inflate(payload);
   let ref;
   try {
-    ref = extractReferenceMetrics(buf, 0, buf.length, EXTRACT_LIMITS);
+    ref = extractReferenceMetrics(buf, 0, buf.length, EXTRACT_LIMITS, previous);
   } catch (e) {
     if (e instanceof BsonFormatError) throw parseError(`bad reference document: ${e.message}`, { at: e.at });
     throw e;
@@ -223,8 +222,8 @@ export function decodeChunkPayload(payload: Uint8Array, previousNames?: readonly
   const columns: Float64Array[] = new Array<Float64Array>(metricsCount);
   for (let m = 0; m < metricsCount; m++) columns[m] = values.subarray(m * samples, (m + 1) * samples);
   const kinds = ref.kinds.slice(0, metricsCount);
-  const names = previousNames && sameNames(previousNames, ref.names) ? previousNames : ref.names;
+  const names = ref.names;
   const timeMetric = findTimeMetric(names, kinds);
   const ts = timeMetric >= 0 ? columns[timeMetric]! : new Float64Array(samples).fill(Number.NaN);
-  return { names, kinds, samples, values, columns, ts, timeMetric, inflatedBytes: buf.length };
+  return { names, schemaKey: ref.schemaKey, kinds, samples, values, columns, ts, timeMetric, inflatedBytes: buf.length };
 }

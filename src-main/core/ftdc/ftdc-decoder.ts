@@ -40,6 +40,7 @@ import {
   valueEnd,
 } from './raw-bson';
 import { decodeChunkPayload, type DecodedChunk } from './chunk-decoder';
+import type { SchemaCache } from './metric-extractor';
 
 /** BSONObjMaxInternalSize: the largest document mongod itself could have written. */
 export const MAX_OUTER_DOC_BYTES = 16 * 1024 * 1024 + 16 * 1024;
@@ -212,13 +213,13 @@ function errorEvent(file: string, offset: number, message: string): FtdcErrorEve
 }
 
 /** Turns one validated outer document into its event. */
-function interpret(doc: Buffer, file: string, offset: number, previousNames: readonly string[] | undefined): FtdcEvent {
+function interpret(doc: Buffer, file: string, offset: number, previous: SchemaCache | undefined): FtdcEvent {
   const f = outerFields(doc);
   if (f.id === null) return errorEvent(file, offset, 'document has no Date `_id`');
   if (f.type === 1) {
     if (f.dataStart < 0) return errorEvent(file, offset, 'metric chunk has no BinData `data`');
     try {
-      const chunk = decodeChunkPayload(doc.subarray(f.dataStart, f.dataEnd), previousNames);
+      const chunk = decodeChunkPayload(doc.subarray(f.dataStart, f.dataEnd), previous);
       return { kind: 'chunk', file, offset, id: f.id, ...chunk };
     } catch (e) {
       if (e instanceof BaleenError) return errorEvent(file, offset, `bad metric chunk: ${e.message}`);
@@ -252,7 +253,8 @@ export async function* decodeFtdcSource(
 ): AsyncGenerator<FtdcEvent, void, undefined> {
   let off = 0;
   let resyncs = 0;
-  let previousNames: readonly string[] | undefined;
+  // Only the names and schema key, not the chunk: its values must not outlive the consumer's use.
+  let previous: SchemaCache | undefined;
   const recover = async (at: number, message: string): Promise<{ event: FtdcErrorEvent; next: number }> => {
     resyncs++;
     if (resyncs > MAX_RESYNCS) {
@@ -298,8 +300,8 @@ export async function* decodeFtdcSource(
       off = r.next;
       continue;
     }
-    const ev = interpret(doc, file, off, previousNames);
-    if (ev.kind === 'chunk') previousNames = ev.names;
+    const ev = interpret(doc, file, off, previous);
+    if (ev.kind === 'chunk') previous = { names: ev.names, schemaKey: ev.schemaKey };
     yield ev;
     off += len;
   }

@@ -33,50 +33,123 @@ export interface ReferenceMetrics {
   /** Offset just past the reference document. */
   docEnd: number;
   count: number;
-  names: string[];
+  names: readonly string[];
+  /** The document's name layout (types and keys of every named element): equal ⇒ equal names. */
+  schemaKey: Uint8Array;
   kinds: Uint8Array;
   /** High (signed) and low (unsigned) 32-bit halves of each metric's int64 value. */
   hi: Int32Array;
   lo: Uint32Array;
 }
 
+/** What a previous chunk left behind so an unchanged schema reuses its names instead of rebuilding them. */
+export interface SchemaCache {
+  names: readonly string[];
+  schemaKey: Uint8Array;
+}
+
 /** Nesting deeper than this inside skipped values (code-with-scope) is refused outright. */
 const SKIPPED_VALUE_DEPTH = 100;
+const SUFFIX = ['', '.t', '.i'] as const;
+const END_OF_OBJECT = 0;
 
+function grown<T extends Uint8Array | Int32Array | Uint32Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
+/**
+ * Collects values and, instead of strings, where each name's parts are (prefix node + key range):
+ * names are only materialised when the schema differs from the previous chunk's.
+ */
 class Builder {
   count = 0;
-  nameChars = 0;
-  names: string[] = [];
+  nameBytes = 0;
   kinds = new Uint8Array(4096);
   hi = new Int32Array(4096);
   lo = new Uint32Array(4096);
+  private mPrefix = new Int32Array(4096);
+  private mKey = new Int32Array(8192);
+  private mSuffix = new Uint8Array(4096);
+  /** Prefix nodes: parent, key range, byte length of the full prefix (with its trailing dot). Node 0 is the root. */
+  private pParent: number[] = [0];
+  private pKeyStart: number[] = [0];
+  private pKeyEnd: number[] = [0];
+  private pLen: number[] = [0];
+  private skeleton = new Uint8Array(65536);
+  private skLen = 0;
 
-  constructor(private readonly limits: ExtractLimits) {}
+  constructor(
+    private readonly buf: Buffer,
+    private readonly limits: ExtractLimits,
+  ) {}
 
-  push(name: string, kind: MetricKindCode, hi: number, lo: number, at: number): void {
+  /** Records a named element in the schema key: its type, then its key and a NUL. */
+  mark(type: number, keyStart: number, keyEnd: number): void {
+    const need = this.skLen + keyEnd - keyStart + 2;
+    if (need > this.skeleton.length) this.skeleton = grown(this.skeleton, Math.max(need, this.skeleton.length * 2));
+    const sk = this.skeleton;
+    let o = this.skLen;
+    sk[o++] = type;
+    for (let i = keyStart; i < keyEnd; i++) sk[o++] = this.buf[i]!;
+    sk[o++] = 0;
+    this.skLen = o;
+  }
+
+  endObject(): void {
+    if (this.skLen === this.skeleton.length) this.skeleton = grown(this.skeleton, this.skeleton.length * 2);
+    this.skeleton[this.skLen++] = END_OF_OBJECT;
+  }
+
+  prefix(parent: number, keyStart: number, keyEnd: number): number {
+    this.pParent.push(parent);
+    this.pKeyStart.push(keyStart);
+    this.pKeyEnd.push(keyEnd);
+    this.pLen.push(this.pLen[parent]! + keyEnd - keyStart + 1);
+    return this.pParent.length - 1;
+  }
+
+  push(kind: MetricKindCode, hi: number, lo: number, prefix: number, keyStart: number, keyEnd: number, suffix: 0 | 1 | 2, at: number): void {
     const i = this.count;
     if (i >= this.limits.maxMetrics) throw new BsonFormatError(`reference document has more than ${this.limits.maxMetrics} metrics`, at);
-    this.nameChars += name.length;
-    if (this.nameChars > this.limits.maxNameChars) throw new BsonFormatError('metric names exceed the per-chunk budget', at);
-    if (i === this.kinds.length) this.grow();
-    this.names.push(name);
+    this.nameBytes += this.pLen[prefix]! + keyEnd - keyStart + (suffix ? 2 : 0);
+    if (this.nameBytes > this.limits.maxNameChars) throw new BsonFormatError('metric names exceed the per-chunk budget', at);
+    if (i === this.kinds.length) {
+      const n = Math.min(i * 2, this.limits.maxMetrics);
+      this.kinds = grown(this.kinds, n);
+      this.hi = grown(this.hi, n);
+      this.lo = grown(this.lo, n);
+      this.mPrefix = grown(this.mPrefix, n);
+      this.mKey = grown(this.mKey, 2 * n);
+      this.mSuffix = grown(this.mSuffix, n);
+    }
     this.kinds[i] = kind;
     this.hi[i] = hi;
     this.lo[i] = lo;
+    this.mPrefix[i] = prefix;
+    this.mKey[2 * i] = keyStart;
+    this.mKey[2 * i + 1] = keyEnd;
+    this.mSuffix[i] = suffix;
     this.count = i + 1;
   }
 
-  private grow(): void {
-    const n = Math.min(this.kinds.length * 2, this.limits.maxMetrics);
-    const kinds = new Uint8Array(n);
-    kinds.set(this.kinds);
-    const hi = new Int32Array(n);
-    hi.set(this.hi);
-    const lo = new Uint32Array(n);
-    lo.set(this.lo);
-    this.kinds = kinds;
-    this.hi = hi;
-    this.lo = lo;
+  /** The names, reusing `previous` when the schema key is byte-for-byte the same. */
+  finish(previous: SchemaCache | undefined): { names: readonly string[]; schemaKey: Uint8Array } {
+    const key = this.skeleton.subarray(0, this.skLen);
+    if (previous && Buffer.from(key.buffer, key.byteOffset, key.length).equals(previous.schemaKey)) {
+      return { names: previous.names, schemaKey: previous.schemaKey };
+    }
+    const prefixes: string[] = new Array<string>(this.pParent.length);
+    prefixes[0] = '';
+    for (let p = 1; p < prefixes.length; p++) {
+      prefixes[p] = `${prefixes[this.pParent[p]!]}${decodeKey(this.buf, this.pKeyStart[p]!, this.pKeyEnd[p]!)}.`;
+    }
+    const names: string[] = new Array<string>(this.count);
+    for (let i = 0; i < this.count; i++) {
+      names[i] = prefixes[this.mPrefix[i]!]! + decodeKey(this.buf, this.mKey[2 * i]!, this.mKey[2 * i + 1]!) + SUFFIX[this.mSuffix[i]! as 0 | 1 | 2];
+    }
+    return { names, schemaKey: key.slice() };
   }
 }
 
@@ -135,7 +208,7 @@ export function decimal128ToInt64(buf: Uint8Array, p: number): bigint {
   return v < INT64_MIN_BIG || v > INT64_MAX_BIG ? INT64_MIN_BIG : v;
 }
 
-function walk(buf: Buffer, start: number, end: number, prefix: string, depth: number, out: Builder, maxDepth: number): number {
+function walk(buf: Buffer, start: number, end: number, prefix: number, depth: number, out: Builder, maxDepth: number): number {
   const docEnd = docBounds(buf, start, end);
   const last = docEnd - 1;
   let p = start + 4;
@@ -148,14 +221,16 @@ function walk(buf: Buffer, start: number, end: number, prefix: string, depth: nu
       case BSON_TYPE.double: {
         if (v + 8 > last) throw new BsonFormatError('double runs past the end of the document', v);
         const [hi, lo] = doubleToInt64Halves(readDouble(buf, v));
-        out.push(prefix + decodeKey(buf, keyStart, keyEnd), METRIC_KIND.number, hi, lo, v);
+        out.mark(type, keyStart, keyEnd);
+        out.push(METRIC_KIND.number, hi, lo, prefix, keyStart, keyEnd, 0, v);
         p = v + 8;
         break;
       }
       case BSON_TYPE.int32: {
         if (v + 4 > last) throw new BsonFormatError('int32 runs past the end of the document', v);
         const x = readInt32(buf, v);
-        out.push(prefix + decodeKey(buf, keyStart, keyEnd), METRIC_KIND.number, x < 0 ? -1 : 0, x >>> 0, v);
+        out.mark(type, keyStart, keyEnd);
+        out.push(METRIC_KIND.number, x < 0 ? -1 : 0, x >>> 0, prefix, keyStart, keyEnd, 0, v);
         p = v + 4;
         break;
       }
@@ -163,34 +238,39 @@ function walk(buf: Buffer, start: number, end: number, prefix: string, depth: nu
       case BSON_TYPE.date: {
         if (v + 8 > last) throw new BsonFormatError('int64 runs past the end of the document', v);
         const kind = type === BSON_TYPE.date ? METRIC_KIND.date : METRIC_KIND.number;
-        out.push(prefix + decodeKey(buf, keyStart, keyEnd), kind, readInt32(buf, v + 4), readUint32(buf, v), v);
+        out.mark(type, keyStart, keyEnd);
+        out.push(kind, readInt32(buf, v + 4), readUint32(buf, v), prefix, keyStart, keyEnd, 0, v);
         p = v + 8;
         break;
       }
       case BSON_TYPE.bool: {
         p = valueEnd(buf, type, v, last, 0);
-        out.push(prefix + decodeKey(buf, keyStart, keyEnd), METRIC_KIND.bool, 0, buf[v]!, v);
+        out.mark(type, keyStart, keyEnd);
+        out.push(METRIC_KIND.bool, 0, buf[v]!, prefix, keyStart, keyEnd, 0, v);
         break;
       }
       case BSON_TYPE.timestamp: {
         if (v + 8 > last) throw new BsonFormatError('timestamp runs past the end of the document', v);
-        const name = prefix + decodeKey(buf, keyStart, keyEnd);
-        out.push(`${name}.t`, METRIC_KIND.timestampSeconds, 0, readUint32(buf, v + 4), v);
-        out.push(`${name}.i`, METRIC_KIND.timestampIncrement, 0, readUint32(buf, v), v);
+        out.mark(type, keyStart, keyEnd);
+        out.push(METRIC_KIND.timestampSeconds, 0, readUint32(buf, v + 4), prefix, keyStart, keyEnd, 1, v);
+        out.push(METRIC_KIND.timestampIncrement, 0, readUint32(buf, v), prefix, keyStart, keyEnd, 2, v);
         p = v + 8;
         break;
       }
       case BSON_TYPE.decimal128: {
         if (v + 16 > last) throw new BsonFormatError('decimal128 runs past the end of the document', v);
         const x = BigInt.asUintN(64, decimal128ToInt64(buf, v));
-        out.push(prefix + decodeKey(buf, keyStart, keyEnd), METRIC_KIND.number, Number(x >> 32n) | 0, Number(x & 0xffffffffn), v);
+        out.mark(type, keyStart, keyEnd);
+        out.push(METRIC_KIND.number, Number(x >> 32n) | 0, Number(x & 0xffffffffn), prefix, keyStart, keyEnd, 0, v);
         p = v + 16;
         break;
       }
       case BSON_TYPE.object:
       case BSON_TYPE.array: {
         if (depth + 1 > maxDepth) throw new BsonFormatError(`reference document nests deeper than ${maxDepth} levels`, v);
-        p = walk(buf, v, last, `${prefix}${decodeKey(buf, keyStart, keyEnd)}.`, depth + 1, out, maxDepth);
+        out.mark(type, keyStart, keyEnd);
+        p = walk(buf, v, last, out.prefix(prefix, keyStart, keyEnd), depth + 1, out, maxDepth);
+        out.endObject();
         break;
       }
       default:
@@ -201,9 +281,13 @@ function walk(buf: Buffer, start: number, end: number, prefix: string, depth: nu
   return docEnd;
 }
 
-/** Validates the reference document at `start` and flattens its metrics. Throws BsonFormatError. */
-export function extractReferenceMetrics(buf: Buffer, start: number, end: number, limits: ExtractLimits): ReferenceMetrics {
-  const out = new Builder(limits);
-  const docEnd = walk(buf, start, end, '', 0, out, limits.maxDepth);
-  return { docEnd, count: out.count, names: out.names, kinds: out.kinds, hi: out.hi, lo: out.lo };
+/**
+ * Validates the reference document at `start` and flattens its metrics. Throws BsonFormatError.
+ * With `previous`, an unchanged schema returns the previous names array itself.
+ */
+export function extractReferenceMetrics(buf: Buffer, start: number, end: number, limits: ExtractLimits, previous?: SchemaCache): ReferenceMetrics {
+  const out = new Builder(buf, limits);
+  const docEnd = walk(buf, start, end, 0, 0, out, limits.maxDepth);
+  const { names, schemaKey } = out.finish(previous);
+  return { docEnd, count: out.count, names, schemaKey, kinds: out.kinds, hi: out.hi, lo: out.lo };
 }
