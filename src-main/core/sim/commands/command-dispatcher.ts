@@ -44,16 +44,52 @@ export class CommandDispatcher {
     const plan = this.faults.plan(spec === undefined ? [name] : [name, spec.name, ...(spec.group === undefined ? [] : [spec.group])]);
     this.node.commandStarted();
     try {
-      if (plan.hold !== undefined) await untilAborted(plan.hold, req.signal);
-      if (plan.delayMs > 0) await this.clock.sleep(plan.delayMs, req.signal);
+      if (plan.hold !== undefined || plan.delayMs > 0) {
+        const expired = await this.waitOut(plan.hold, plan.delayMs, plan.honorMaxTimeMS ? maxTimeMS(req.body) : undefined, req.signal);
+        if (expired) {
+          this.node.recordCommand(spec?.name ?? name, spec !== undefined, false);
+          return { kind: 'reply', doc: this.withGossip(errorReply(new SimCommandError('MaxTimeMSExpired', 'operation exceeded time limit'))), spec };
+        }
+      }
       if (plan.garbage !== undefined) return { kind: 'garbage', bytes: plan.garbage };
       const doc = await this.run(name, spec, req);
       this.node.recordCommand(spec?.name ?? name, spec !== undefined, isOk(doc));
-      const gossip = clusterTimeFields(this.node);
-      return { kind: 'reply', doc: gossip === undefined ? doc : { ...doc, ...gossip }, spec };
+      return { kind: 'reply', doc: this.withGossip(doc), spec };
     } finally {
       this.node.commandFinished();
     }
+  }
+
+  /** Sit out a hold and/or delay; true when maxTimeMS ran out first (the abandoned wait is cancelled). */
+  private async waitOut(hold: Promise<void> | undefined, delayMs: number, limitMs: number | undefined, signal: AbortSignal): Promise<boolean> {
+    const cancel = new AbortController();
+    const onAbort = () => cancel.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const wait = (async () => {
+      if (hold !== undefined) await untilAborted(hold, cancel.signal);
+      if (delayMs > 0) await this.clock.sleep(delayMs, cancel.signal);
+    })();
+    try {
+      if (limitMs === undefined) {
+        await wait;
+        return false;
+      }
+      const timer = this.clock.sleep(limitMs, cancel.signal).then(() => 'expired' as const);
+      const outcome = await Promise.race([wait.then(() => 'done' as const), timer]);
+      if (outcome === 'expired') wait.catch(() => {});
+      else timer.catch(() => {});
+      return outcome === 'expired';
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      // Cancels whichever of the wait and the maxTimeMS timer is still pending.
+      if (!cancel.signal.aborted) cancel.abort(new Error('settled'));
+    }
+  }
+
+  private withGossip(doc: Document): Document {
+    const gossip = clusterTimeFields(this.node);
+    return gossip === undefined ? doc : { ...doc, ...gossip };
   }
 
   private async run(name: string, spec: CommandSpec | undefined, req: DispatchRequest): Promise<Document> {
@@ -77,6 +113,13 @@ export class CommandDispatcher {
 
 export function errorReply(e: SimCommandError): Document {
   return { ok: dbl(0), errmsg: e.message, code: i32(e.code), codeName: e.codeName };
+}
+
+function maxTimeMS(body: Document): number | undefined {
+  const raw = body.maxTimeMS as unknown;
+  const v = typeof raw === 'object' && raw !== null ? Number((raw as { valueOf(): unknown }).valueOf()) : Number(raw);
+  // maxTimeMS: 0 means "no limit" on a real server.
+  return raw !== undefined && Number.isFinite(v) && v > 0 ? v : undefined;
 }
 
 function isOk(doc: Document): boolean {

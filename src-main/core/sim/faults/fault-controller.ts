@@ -6,6 +6,11 @@ export type CommandMatcher = string | readonly string[];
 export interface FaultOptions {
   /** Apply to this many commands, then clear itself. Default: until cleared. */
   times?: number;
+  /**
+   * A command carrying maxTimeMS fails with MaxTimeMSExpired (code 50) when the wait outlasts it, as a
+   * slow operation on a real server does. Default: true for delay (a slow op), false for hang (a stall).
+   */
+  honorMaxTimeMS?: boolean;
 }
 
 export interface FaultHandle {
@@ -20,6 +25,8 @@ export interface FaultPlan {
   /** Resolves when every hang that caught the command is cleared. */
   hold: Promise<void> | undefined;
   delayMs: number;
+  /** Whether maxTimeMS cuts the wait short (every delaying or holding fault must agree). */
+  honorMaxTimeMS: boolean;
   /** Bytes to write instead of the reply. */
   garbage: Uint8Array | undefined;
 }
@@ -43,6 +50,7 @@ interface Fault {
   kind: FaultHandle['kind'];
   names: ReadonlySet<string> | '*';
   remaining: number;
+  honorMaxTimeMS: boolean;
   delayMs: number;
   garbageBytes: number;
   release: Promise<void>;
@@ -114,8 +122,10 @@ export class FaultController {
     const holds: Promise<void>[] = [];
     let delayMs = 0;
     let garbage: Uint8Array | undefined;
+    let honorMaxTimeMS = true;
     for (const f of [...this.faults.values()]) {
       if (!matches(f, names)) continue;
+      if (f.kind !== 'garbage') honorMaxTimeMS &&= f.honorMaxTimeMS;
       if (f.kind === 'hang') holds.push(f.release);
       else if (f.kind === 'delay') delayMs += f.delayMs;
       else if (garbage === undefined) garbage = this.rnd.bytes(f.garbageBytes);
@@ -124,7 +134,7 @@ export class FaultController {
       if (f.remaining <= 0 && f.kind !== 'hang') this.remove(f);
       else if (f.remaining <= 0) f.names = new Set();
     }
-    return { hold: holds.length === 0 ? undefined : Promise.all(holds).then(() => undefined), delayMs, garbage };
+    return { hold: holds.length === 0 ? undefined : Promise.all(holds).then(() => undefined), delayMs, honorMaxTimeMS, garbage };
   }
 
   private add(kind: FaultHandle['kind'], match: CommandMatcher, opts: FaultOptions, extra: Partial<Pick<Fault, 'delayMs' | 'garbageBytes'>>): FaultHandle {
@@ -138,6 +148,7 @@ export class FaultController {
       kind,
       names,
       remaining: times,
+      honorMaxTimeMS: opts.honorMaxTimeMS ?? kind === 'delay',
       delayMs: extra.delayMs ?? 0,
       garbageBytes: extra.garbageBytes ?? 0,
       release,
