@@ -5,7 +5,7 @@ import { Long, serialize } from 'bson';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BaleenError } from '../../../src-shared/domain/errors';
 import { chunkDocument, encodeFtdcFile, metadataDocument, buildPayload } from './ftdc-reference.fixture';
-import { decodeFtdcBuffer, readFtdcFile, type FtdcEvent } from './ftdc-decoder';
+import { MAX_METADATA_BYTES, decodeFtdcBuffer, readFtdcFile, type FtdcEvent } from './ftdc-decoder';
 
 const T0 = Date.UTC(2023, 5, 1, 12, 0, 0);
 const META = { start: new Date(T0), buildInfo: { version: '6.0.4' }, hostInfo: { system: { hostname: 'db-a' } }, end: new Date(T0) };
@@ -121,6 +121,14 @@ describe('FTDC file decoding', () => {
       'document has no integer `type`',
       'chunk',
     ]);
+  });
+
+  it('refuses a metadata document over 1 MiB (it would become a huge object graph) and goes on', async () => {
+    const big = metadataDocument(new Date(T0), { start: new Date(T0), blob: 'x'.repeat(MAX_METADATA_BYTES) });
+    const enc = encodeFtdcFile(samples(3));
+    const evs = await collect(Buffer.concat([big, enc.bytes]));
+    expect(kinds(evs)).toEqual(['error', 'chunk']);
+    expect((evs[0] as { message: string }).message).toMatch(/over the 1048576 limit/);
   });
 
   it('keeps `__proto__` keys in metadata as data, never as prototypes', async () => {

@@ -11,9 +11,11 @@
  *
  * Limits (mongod's decompressor.cpp, plus ours where mongod has none): an outer document ≤ 16 MiB
  * + 16 KiB (BSONObjMaxInternalSize); uncompressed payload ≤ 10,000,000 bytes; metrics × samples
- * ≤ 1,000,000; varints ≤ 10 bytes; reference nesting ≤ 10; ≤ 100,000 metrics and 8 Mi name chars
- * per chunk. So one chunk costs at most ~10 MB inflated + ~9 MB of Float64 values + names, well
- * under 64 MiB, whatever its length fields say: nothing is allocated before its size is checked.
+ * ≤ 1,000,000; varints ≤ 10 bytes; reference nesting ≤ 10; ≤ 100,000 metrics (and sub-documents)
+ * and 8 Mi name bytes per chunk; metadata documents ≤ 1 MiB. So one chunk costs at most its outer
+ * document (≤ 16 MiB) + 10 MB inflated + a schema key ≤ the reference document + ≤ 8.8 MB of Float64
+ * values + names: under 64 MiB whatever its length fields say. Nothing is allocated before its size
+ * is checked against these caps.
  *
  * Bad input. Every document is validated before use. A bad chunk (corrupt zlib, counts that do not
  * match, truncated deltas) is reported as an `error` event with its file and offset and skipped by
@@ -46,6 +48,11 @@ import type { SchemaCache } from './metric-extractor';
 export const MAX_OUTER_DOC_BYTES = 16 * 1024 * 1024 + 16 * 1024;
 /** Nesting allowed in metadata documents (FUZZ-3's depth limit). */
 const METADATA_MAX_DEPTH = 100;
+/**
+ * Metadata becomes JS objects (~10× its BSON size for tiny elements), so it gets its own cap.
+ * Real ones are 2–20 KB (buildInfo, getCmdLineOpts, hostInfo, ...).
+ */
+export const MAX_METADATA_BYTES = 1024 * 1024;
 /** Give up on a file after this many resyncs: bounds the work on adversarial input to ~N × its size. */
 const MAX_RESYNCS = 256;
 const SCAN_BLOCK = 1024 * 1024;
@@ -228,6 +235,9 @@ function interpret(doc: Buffer, file: string, offset: number, previous: SchemaCa
   }
   if (f.type === 0 || f.type === 2) {
     if (f.docStart < 0) return errorEvent(file, offset, `type ${f.type} document has no \`doc\` object`);
+    if (f.docEnd - f.docStart > MAX_METADATA_BYTES) {
+      return errorEvent(file, offset, `metadata document is ${f.docEnd - f.docStart} bytes, over the ${MAX_METADATA_BYTES} limit`);
+    }
     let body: Document;
     try {
       // Validated above (depth ≤ 100), so bson's recursion is bounded; it defines `__proto__` keys as own properties.

@@ -1,6 +1,7 @@
 // FTDC (diagnostic.data) decoding: the public surface of the feature. See ftdc-decoder.ts for the
 // format, the limits and what a sample's time is.
 export {
+  MAX_METADATA_BYTES,
   MAX_OUTER_DOC_BYTES,
   bufferSource,
   decodeFtdcBuffer,

@@ -112,6 +112,9 @@ describe('extractReferenceMetrics (mongod extractMetricsFromDocument)', () => {
     expect(() => extract(many, { ...LIMITS, maxMetrics: 49 })).toThrow(/more than 49 metrics/);
     expect(() => extract(many, { ...LIMITS, maxNameChars: 100 })).toThrow(/budget/);
     expect(extract(many, { ...LIMITS, maxMetrics: 50 }).r.count).toBe(50);
+    // Sub-documents cost memory even without metrics: they count against the same cap.
+    const empties = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`o${i}`, {}]));
+    expect(() => extract(empties, { ...LIMITS, maxMetrics: 50 })).toThrow(/sub-documents/);
   });
 
   it('rejects malformed documents with the offending offset', () => {

@@ -61,7 +61,8 @@ function grown<T extends Uint8Array | Int32Array | Uint32Array>(a: T, n: number)
 
 /**
  * Collects values and, instead of strings, where each name's parts are (prefix node + key range):
- * names are only materialised when the schema differs from the previous chunk's.
+ * names are only materialised when the schema differs from the previous chunk's. Every structure
+ * here is bounded by the reference document's size or by `limits`, never by a count it declares.
  */
 class Builder {
   count = 0;
@@ -72,23 +73,23 @@ class Builder {
   private mPrefix = new Int32Array(4096);
   private mKey = new Int32Array(8192);
   private mSuffix = new Uint8Array(4096);
-  /** Prefix nodes: parent, key range, byte length of the full prefix (with its trailing dot). Node 0 is the root. */
-  private pParent: number[] = [0];
-  private pKeyStart: number[] = [0];
-  private pKeyEnd: number[] = [0];
-  private pLen: number[] = [0];
-  private skeleton = new Uint8Array(65536);
+  /** Prefix nodes (sub-documents): parent, key start, key end, byte length of the full prefix with its dot. Node 0 is the root. */
+  private nodes = new Int32Array(4 * 1024);
+  private nodeCount = 1;
+  /** Never grows: every byte it gets is matched by at least one byte of the reference document. */
+  private readonly skeleton: Uint8Array;
   private skLen = 0;
 
   constructor(
     private readonly buf: Buffer,
     private readonly limits: ExtractLimits,
-  ) {}
+    docLength: number,
+  ) {
+    this.skeleton = new Uint8Array(docLength + 1);
+  }
 
-  /** Records a named element in the schema key: its type, then its key and a NUL. */
+  /** Records a named element in the schema key: its type, then its key and a NUL (≤ the element's own size). */
   mark(type: number, keyStart: number, keyEnd: number): void {
-    const need = this.skLen + keyEnd - keyStart + 2;
-    if (need > this.skeleton.length) this.skeleton = grown(this.skeleton, Math.max(need, this.skeleton.length * 2));
     const sk = this.skeleton;
     let o = this.skLen;
     sk[o++] = type;
@@ -97,23 +98,28 @@ class Builder {
     this.skLen = o;
   }
 
+  /** One byte per sub-document (≤ its 4-byte length). */
   endObject(): void {
-    if (this.skLen === this.skeleton.length) this.skeleton = grown(this.skeleton, this.skeleton.length * 2);
     this.skeleton[this.skLen++] = END_OF_OBJECT;
   }
 
-  prefix(parent: number, keyStart: number, keyEnd: number): number {
-    this.pParent.push(parent);
-    this.pKeyStart.push(keyStart);
-    this.pKeyEnd.push(keyEnd);
-    this.pLen.push(this.pLen[parent]! + keyEnd - keyStart + 1);
-    return this.pParent.length - 1;
+  prefix(parent: number, keyStart: number, keyEnd: number, at: number): number {
+    const n = this.nodeCount;
+    if (n >= this.limits.maxMetrics) throw new BsonFormatError(`reference document has more than ${this.limits.maxMetrics} sub-documents`, at);
+    if (4 * n === this.nodes.length) this.nodes = grown(this.nodes, Math.min(2 * this.nodes.length, 4 * this.limits.maxMetrics));
+    const nodes = this.nodes;
+    nodes[4 * n] = parent;
+    nodes[4 * n + 1] = keyStart;
+    nodes[4 * n + 2] = keyEnd;
+    nodes[4 * n + 3] = nodes[4 * parent + 3]! + keyEnd - keyStart + 1;
+    this.nodeCount = n + 1;
+    return n;
   }
 
   push(kind: MetricKindCode, hi: number, lo: number, prefix: number, keyStart: number, keyEnd: number, suffix: 0 | 1 | 2, at: number): void {
     const i = this.count;
     if (i >= this.limits.maxMetrics) throw new BsonFormatError(`reference document has more than ${this.limits.maxMetrics} metrics`, at);
-    this.nameBytes += this.pLen[prefix]! + keyEnd - keyStart + (suffix ? 2 : 0);
+    this.nameBytes += this.nodes[4 * prefix + 3]! + keyEnd - keyStart + (suffix ? 2 : 0);
     if (this.nameBytes > this.limits.maxNameChars) throw new BsonFormatError('metric names exceed the per-chunk budget', at);
     if (i === this.kinds.length) {
       const n = Math.min(i * 2, this.limits.maxMetrics);
@@ -140,10 +146,11 @@ class Builder {
     if (previous && Buffer.from(key.buffer, key.byteOffset, key.length).equals(previous.schemaKey)) {
       return { names: previous.names, schemaKey: previous.schemaKey };
     }
-    const prefixes: string[] = new Array<string>(this.pParent.length);
+    const nodes = this.nodes;
+    const prefixes: string[] = new Array<string>(this.nodeCount);
     prefixes[0] = '';
-    for (let p = 1; p < prefixes.length; p++) {
-      prefixes[p] = `${prefixes[this.pParent[p]!]}${decodeKey(this.buf, this.pKeyStart[p]!, this.pKeyEnd[p]!)}.`;
+    for (let p = 1; p < this.nodeCount; p++) {
+      prefixes[p] = `${prefixes[nodes[4 * p]!]}${decodeKey(this.buf, nodes[4 * p + 1]!, nodes[4 * p + 2]!)}.`;
     }
     const names: string[] = new Array<string>(this.count);
     for (let i = 0; i < this.count; i++) {
@@ -269,7 +276,7 @@ function walk(buf: Buffer, start: number, end: number, prefix: number, depth: nu
       case BSON_TYPE.array: {
         if (depth + 1 > maxDepth) throw new BsonFormatError(`reference document nests deeper than ${maxDepth} levels`, v);
         out.mark(type, keyStart, keyEnd);
-        p = walk(buf, v, last, out.prefix(prefix, keyStart, keyEnd), depth + 1, out, maxDepth);
+        p = walk(buf, v, last, out.prefix(prefix, keyStart, keyEnd, v), depth + 1, out, maxDepth);
         out.endObject();
         break;
       }
@@ -286,8 +293,9 @@ function walk(buf: Buffer, start: number, end: number, prefix: number, depth: nu
  * With `previous`, an unchanged schema returns the previous names array itself.
  */
 export function extractReferenceMetrics(buf: Buffer, start: number, end: number, limits: ExtractLimits, previous?: SchemaCache): ReferenceMetrics {
-  const out = new Builder(buf, limits);
-  const docEnd = walk(buf, start, end, 0, 0, out, limits.maxDepth);
+  const docEnd = docBounds(buf, start, end);
+  const out = new Builder(buf, limits, docEnd - start);
+  walk(buf, start, end, 0, 0, out, limits.maxDepth);
   const { names, schemaKey } = out.finish(previous);
   return { docEnd, count: out.count, names, schemaKey, kinds: out.kinds, hi: out.hi, lo: out.lo };
 }
