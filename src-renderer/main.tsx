@@ -1,3 +1,5 @@
+// Must stay the first import (see the module).
+import './lib/zod-jitless';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/app';
 import { createAppClient } from './client';

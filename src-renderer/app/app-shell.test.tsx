@@ -61,7 +61,7 @@ describe('App shell', () => {
     await screen.findByText('v9.8.7');
     expect(fake.callsTo('connections.list')).toHaveLength(1);
     act(() => state.set({ status: 'reconnecting', epoch: 1, attempt: 2, retryAt: Date.now() + 2000, reason: 'connection closed abnormally' }));
-    expect(screen.getByRole('status')).toHaveTextContent(/Reconnecting to Baleen….*connection closed abnormally/);
+    expect(screen.getByRole('status')).toHaveTextContent(/Reconnecting to Baleen… \(connection closed abnormally; next try in 2 s\)/);
     act(() => state.set({ status: 'open', epoch: 2 }));
     expect(screen.queryByText(/Reconnecting to Baleen/)).toBeNull();
     // Whatever changed while disconnected is fetched again.

@@ -22,17 +22,19 @@ function useAppInfo(epoch: number): InfoState {
   return state;
 }
 
+/** Seconds until `until`, ticking; keyed by `until` so each wait counts from its own start. */
+function Countdown({ until }: { until: number }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  return <>{Math.max(0, Math.ceil((until - now) / 1000))}</>;
+}
+
 function ConnectionBanner() {
   const state = useTransportState();
   const retryNow = useRetryNow();
-  const [now, setNow] = useState(() => Date.now());
-  const reconnecting = state.status === 'reconnecting';
-  useEffect(() => {
-    if (!reconnecting) return;
-    // Tick once a second so the countdown is honest.
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [reconnecting]);
 
   if (state.status === 'open') return null;
   if (state.status === 'connecting') {
@@ -49,11 +51,10 @@ function ConnectionBanner() {
       </div>
     );
   }
-  const secs = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
   return (
     <div className="banner banner-warn" role="status">
       <span>
-        Reconnecting to Baleen… ({state.reason}; next try in {secs} s)
+        Reconnecting to Baleen… ({state.reason}; next try in <Countdown key={state.retryAt} until={state.retryAt} /> s)
       </span>
       {retryNow ? (
         <button type="button" className="small" onClick={retryNow}>

@@ -5,7 +5,7 @@ import type { BaleenError } from '../../../src-shared/domain/errors';
 import { useClient } from '../../client';
 import { EmptyState, ErrorState, ErrorText, LoadingState } from '../../components/state-views';
 import { StatusBadge } from '../../components/status-badge';
-import { formatDuration } from '../../lib/format';
+import { formatDateTime, formatTime } from '../../lib/format';
 import { hrefs } from '../../lib/hrefs';
 import { redactUri } from '../../lib/redact-uri';
 import { AddConnectionForm } from './add-connection-form';
@@ -31,10 +31,9 @@ function useAction() {
 export interface ConnectionsPageProps {
   /** Extra actions for the empty state (a later "Try the demo" button goes here). */
   emptyActions?: ReactNode;
-  now?: () => number;
 }
 
-export function ConnectionsPage({ emptyActions, now = Date.now }: ConnectionsPageProps) {
+export function ConnectionsPage({ emptyActions }: ConnectionsPageProps) {
   const list = useConnectionList();
   const { load } = useConnectionActions();
   return (
@@ -47,13 +46,13 @@ export function ConnectionsPage({ emptyActions, now = Date.now }: ConnectionsPag
         {list.status === 'ready' && list.connections.length === 0 ? (
           <EmptyState title="No connections yet — add one with its mongodb:// URI">{emptyActions}</EmptyState>
         ) : null}
-        {list.status === 'ready' ? list.connections.map((c) => <ConnectionCard key={c.id} connection={c} now={now} />) : null}
+        {list.status === 'ready' ? list.connections.map((c) => <ConnectionCard key={c.id} connection={c} />) : null}
       </section>
     </div>
   );
 }
 
-function ConnectionCard({ connection, now }: { connection: ConnectionSummary; now: () => number }) {
+function ConnectionCard({ connection }: { connection: ConnectionSummary }) {
   const client = useClient();
   const { removeLocal } = useConnectionActions();
   const [confirming, setConfirming] = useState(false);
@@ -101,7 +100,7 @@ function ConnectionCard({ connection, now }: { connection: ConnectionSummary; no
       ) : (
         <ul className="node-list" aria-label={`Nodes of ${connection.name}`}>
           {connection.nodes.map((n) => (
-            <NodeRow key={n.id} node={n} now={now} />
+            <NodeRow key={n.id} node={n} />
           ))}
         </ul>
       )}
@@ -109,7 +108,7 @@ function ConnectionCard({ connection, now }: { connection: ConnectionSummary; no
   );
 }
 
-function NodeRow({ node, now }: { node: NodeSummary; now: () => number }) {
+function NodeRow({ node }: { node: NodeSummary }) {
   const client = useClient();
   const { upsertNode } = useConnectionActions();
   const [action, run] = useAction();
@@ -126,7 +125,10 @@ function NodeRow({ node, now }: { node: NodeSummary; now: () => number }) {
         {node.hostPort}
       </a>
       <StatusBadge status={node.status} />
-      <span className="muted since">for {formatDuration(Math.max(0, now() - node.status.since))}</span>
+      {/* An absolute time stays true without re-rendering every second. */}
+      <span className="muted since" title={formatDateTime(node.status.since)}>
+        since {formatTime(node.status.since)}
+      </span>
       <span className="muted server">{[node.server, node.version, node.setName ? `set ${node.setName}` : null].filter(Boolean).join(' · ')}</span>
       <button
         type="button"

@@ -1,6 +1,6 @@
 import type { LineSeriesOption } from 'echarts/charts';
 import type { TitleComponentOption } from 'echarts/components';
-import { buildChartOption, chartModel, renderTooltip, unavailableNote } from './chart-options';
+import { binaryInterval, buildChartOption, chartModel, renderTooltip, unavailableNote } from './chart-options';
 import { NODE_CHARTS, NODE_METRICS, type ChartKey } from './chart-specs';
 import { applyGap, applySamples, emptyLive, type LiveState } from './live-series';
 
@@ -105,5 +105,13 @@ describe('node charts', () => {
       text: 'Waiting for samples…',
       subtext: 'Monitoring is stopped.',
     });
+  });
+
+  it('ticks byte axes at powers of two', () => {
+    let live = emptyLive(NODE_METRICS);
+    live = applySamples(live, { entity: 'node:d/a:1', ts: T0, values: { 'serverStatus.mem.resident': 5000 }, unavailable: {} });
+    expect(binaryInterval(chartModel(spec('memory'), live), 0)).toBe(1024);
+    expect(binaryInterval(chartModel(spec('ops'), live), 0)).toBeUndefined();
+    expect(binaryInterval(chartModel(spec('network'), live), 0)).toBeUndefined();
   });
 });

@@ -174,7 +174,8 @@ export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOp
     backgroundColor: 'transparent',
     animation: false,
     title: { ...title, textStyle: { fontSize: 14, fontWeight: 'normal' }, subtextStyle: { fontSize: 12, width: 360, overflow: 'break' } },
-    legend: { top: 0, type: 'plain', data: model.series.map((s) => s.label) },
+    // One scrolling row: a wrapped legend would run into the axis names.
+    legend: { top: 0, type: 'scroll', data: model.series.map((s) => s.label) },
     // ECharts 6 keeps axis labels inside the box on its own (grid.outerBoundsMode 'auto').
     grid: { left: 48, right: twoAxes ? 48 : 16, top: 52, bottom: 24 },
     tooltip: {
@@ -184,16 +185,39 @@ export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOp
       formatter: (params: unknown) => renderTooltip(params, model),
     },
     xAxis: { type: 'time', min: model.window.from, max: model.window.to, axisLabel: { hideOverlap: true } },
-    yAxis: model.axes.map((name, i) => ({
-      type: 'value' as const,
-      name,
-      min: 0,
-      position: i === 0 ? ('left' as const) : ('right' as const),
-      splitLine: { show: i === 0 },
-      axisLabel: { formatter: fmt },
-    })),
+    yAxis: model.axes.map((name, i) => {
+      const step = binaryInterval(model, i);
+      return {
+        type: 'value' as const,
+        name,
+        min: 0,
+        // With a binary step the top must be a multiple of it too, or ECharts labels its own decimal max.
+        interval: step,
+        max: step ? (extent: { max: number }) => Math.ceil(extent.max / step) * step : undefined,
+        position: i === 0 ? ('left' as const) : ('right' as const),
+        splitLine: { show: i === 0 },
+        axisLabel: { formatter: fmt },
+      };
+    }),
     series,
   };
+}
+
+/**
+ * Byte axes tick at powers of two (64 KiB, 1 GiB), so the labels read as round binary values rather
+ * than ECharts' decimal steps ("0.98 GiB"). Undefined lets ECharts choose.
+ */
+export function binaryInterval(model: ChartModel, axis: number): number | undefined {
+  if (model.format !== 'mib' && model.format !== 'bytesPerSecond') return undefined;
+  let max = 0;
+  for (const s of model.series) {
+    if (s.yAxis !== axis) continue;
+    for (const [, v] of s.points) if (v !== null && v > max) max = v;
+  }
+  if (!(max > 0) || !Number.isFinite(max)) return undefined;
+  let step = 1;
+  while (max / step > 5) step *= 2;
+  return step;
 }
 
 function shortReason(reason: string): string {
