@@ -92,7 +92,7 @@ describe('sim-driver: the real driver talks to the simulator', () => {
   });
 
   // Driver 7.9 ignores timeoutMS ("deprecated ... has no effect"), so the client-side deadline is socketTimeoutMS.
-  it('a hung command with maxTimeMS times out on the client side without hanging the test', async () => {
+  it('a hung command with maxTimeMS times out on the client side without hanging the test (REL-M7 fake)', async () => {
     const s = await sim();
     const c = client(s, { socketTimeoutMS: 300 });
     const admin = c.db('admin');
@@ -118,7 +118,7 @@ describe('sim-driver: the real driver talks to the simulator', () => {
     expect(Date.now() - t0).toBeLessThan(2_000);
   });
 
-  it('dropConnections surfaces as a network error and the next command reconnects', async () => {
+  it('dropConnections (RST, the REL-M3 fake) surfaces as a network error and the next command reconnects', async () => {
     const s = await sim();
     const c = client(s, { retryReads: false });
     const admin = c.db('admin');
@@ -135,7 +135,7 @@ describe('sim-driver: the real driver talks to the simulator', () => {
     expect(s.stats().connectionsCreated).toBeGreaterThan(created);
   });
 
-  it('restart() gives a new pid and a lower uptime', async () => {
+  it('restart() gives a new pid and a lower uptime (what reset detection in derived rates keys on)', async () => {
     const s = await sim();
     const c = client(s);
     const admin = c.db('admin');
@@ -146,6 +146,25 @@ describe('sim-driver: the real driver talks to the simulator', () => {
     expect(after.pid).not.toBe(before.pid);
     expect(after.pid).toBe(s.pid);
     expect(after.uptimeMillis).toBeLessThan(before.uptimeMillis);
+  });
+
+  it('REL-M6 fake: an injected stepdown error reaches the driver as a server error, and the node keeps answering', async () => {
+    const s = await sim({ setName: 'rs0' });
+    const c = client(s);
+    const admin = c.db('admin');
+    await admin.command({ ping: 1 });
+    s.faults.fail('serverStatus', { code: 11602, codeName: 'InterruptedDueToReplStateChange' }, { times: 1 });
+    await expect(admin.command({ serverStatus: 1 })).rejects.toMatchObject({ code: 11602 });
+    expect((await retry(() => admin.command({ serverStatus: 1 }))).ok).toBe(1);
+  });
+
+  it('REL-M1 fake: a refusing simulator fails a first connect fast with ECONNREFUSED', async () => {
+    const s = await sim();
+    await s.faults.refuseConnections();
+    const c = client(s, { serverSelectionTimeoutMS: 1_000 });
+    const t0 = Date.now();
+    await expect(c.connect()).rejects.toThrow(/ECONNREFUSED/);
+    expect(Date.now() - t0).toBeLessThan(2_000);
   });
 
   it('after stop() the port is free and no sockets remain', async () => {

@@ -10,13 +10,14 @@
  *   (SimTopology) so several members can later share one replica set.
  * - Commands (commands/): a name → handler table; the dispatcher adds faults, auth seam, accounting.
  * - Wire (wire/): framing and the TCP server; malformed input closes that connection only.
- * - Faults (faults/): delay, hang, garbage replies, drop (RST) all connections, refuse connections.
+ * - Faults (faults/): delay, hang, garbage replies, injected server errors, drop (RST) all
+ *   connections, refuse new connections.
  *
  * It never reads anything at run time: shapes were checked against real captures by
  * test/integration/sim-shapes.test.ts.
  */
 export { startSimulator, type Simulator, type SimulatorOptions, type SimulatorStats } from './simulator';
-export { FaultController, type CommandMatcher, type FaultHandle, type FaultOptions, type RefuseMode } from './faults/fault-controller';
+export { FaultController, type CommandMatcher, type FaultHandle, type FaultOptions, type InjectedFailure, type RefuseMode } from './faults/fault-controller';
 export {
   CommandTable,
   SimCommandError,

@@ -111,7 +111,7 @@ describe('simulator API', () => {
 });
 
 describe('simulator faults', () => {
-  it('delay answers after N ms of the simulator clock', async () => {
+  it('delay answers after N ms of the simulator clock (server side of REL-M7)', async () => {
     const clock = new ManualClock();
     const s = await sim({ clock });
     const c = await client(s);
@@ -138,6 +138,19 @@ describe('simulator faults', () => {
     // The abandoned delay timer is cancelled, not left behind.
     await vi.waitFor(() => expect(clock.pending).toBe(0));
     expect(s.stats().commands.serverStatus).toEqual({ total: 1, failed: 1 });
+  });
+
+  it('server side of REL-M6: fail() answers the configured error (stepdown, shutdown...) and the connection stays usable', async () => {
+    const s = await sim({ setName: 'rs0' });
+    const c = await client(s);
+    s.faults.fail('serverStatus', { code: 189, codeName: 'PrimarySteppedDown', errorLabels: ['RetryableWriteError'] }, { times: 1 });
+    const failed = await c.command({ serverStatus: 1 });
+    expect(failed).toMatchObject({ ok: 0, code: 189, codeName: 'PrimarySteppedDown', errorLabels: ['RetryableWriteError'] });
+    // A set member gossips cluster time on errors too.
+    expect(failed).toHaveProperty('$clusterTime');
+    expect((await c.command({ serverStatus: 1 })).ok).toBe(1);
+    expect(s.stats().commands.serverStatus).toEqual({ total: 2, failed: 1 });
+    expect(() => s.faults.fail('x', { code: 1.5, codeName: 'X' })).toThrow(RangeError);
   });
 
   it('hang holds matching commands until cleared, and only those', async () => {
@@ -173,7 +186,7 @@ describe('simulator faults', () => {
     else expect(String(frame)).toMatch(/length|no message/);
   });
 
-  it('dropConnections resets every open connection; refuseConnections refuses new ones until accepted again', async () => {
+  it('dropConnections resets every open connection (REL-M3 fake); refuseConnections gives ECONNREFUSED (REL-M1 fake) until accepted again', async () => {
     const s = await sim();
     const a = await client(s);
     const b = await client(s);
@@ -193,7 +206,7 @@ describe('simulator faults', () => {
 });
 
 describe('simulator auth seam and connectionStatus', () => {
-  it('without auth, connectionStatus reports no users; with a principal it reports users, roles and privileges', async () => {
+  it('REL-M5 fake: without auth, connectionStatus reports no users; with a principal it reports users, roles and privileges', async () => {
     const anon = await sim();
     const status = await (await client(anon)).command({ connectionStatus: 1, showPrivileges: true });
     expect(status).toEqual({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [], authenticatedUserPrivileges: [] }, ok: 1 });
@@ -208,7 +221,7 @@ describe('simulator auth seam and connectionStatus', () => {
     expect(cluster?.actions).not.toContain('shutdown');
   });
 
-  it('requireAuth refuses commands that need authentication with code 13 until a principal exists', async () => {
+  it('REL-M5 fake: requireAuth refuses commands that need authentication with code 13 until a principal exists', async () => {
     const s = await sim({ requireAuth: true });
     const c = await client(s);
     expect((await c.command({ ping: 1 })).ok).toBe(1);

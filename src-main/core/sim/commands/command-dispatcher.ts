@@ -52,6 +52,13 @@ export class CommandDispatcher {
         }
       }
       if (plan.garbage !== undefined) return { kind: 'garbage', bytes: plan.garbage };
+      if (plan.failure !== undefined) {
+        this.node.recordCommand(spec?.name ?? name, spec !== undefined, false);
+        const f = plan.failure;
+        const doc: Document = { ok: dbl(0), errmsg: f.errmsg ?? `simulated ${f.codeName}`, code: i32(f.code), codeName: f.codeName };
+        if (f.errorLabels !== undefined) doc.errorLabels = [...f.errorLabels];
+        return { kind: 'reply', doc: this.withGossip(doc), spec };
+      }
       const doc = await this.run(name, spec, req);
       this.node.recordCommand(spec?.name ?? name, spec !== undefined, isOk(doc));
       return { kind: 'reply', doc: this.withGossip(doc), spec };

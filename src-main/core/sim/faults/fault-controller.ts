@@ -15,7 +15,7 @@ export interface FaultOptions {
 
 export interface FaultHandle {
   readonly id: number;
-  readonly kind: 'delay' | 'hang' | 'garbage';
+  readonly kind: 'delay' | 'hang' | 'garbage' | 'fail';
   /** Remove the fault; commands held by a hang are released and answered. */
   clear(): void;
 }
@@ -29,6 +29,16 @@ export interface FaultPlan {
   honorMaxTimeMS: boolean;
   /** Bytes to write instead of the reply. */
   garbage: Uint8Array | undefined;
+  /** A server error to answer instead of running the command. */
+  failure: InjectedFailure | undefined;
+}
+
+/** A command error as a server sends it (e.g. 91 ShutdownInProgress, 189 PrimarySteppedDown, 13 Unauthorized). */
+export interface InjectedFailure {
+  code: number;
+  codeName: string;
+  errmsg?: string;
+  errorLabels?: string[];
 }
 
 /** Socket-level control the fault knobs need; implemented by the wire server. */
@@ -53,6 +63,7 @@ interface Fault {
   honorMaxTimeMS: boolean;
   delayMs: number;
   garbageBytes: number;
+  failure: InjectedFailure | undefined;
   release: Promise<void>;
   resolveRelease: () => void;
 }
@@ -94,6 +105,13 @@ export class FaultController {
     return this.add('garbage', match, opts, { garbageBytes: bytes });
   }
 
+  /** Answer matching commands with this server error instead of running them. */
+  fail(match: CommandMatcher, failure: InjectedFailure, opts: FaultOptions = {}): FaultHandle {
+    if (!Number.isInteger(failure.code)) throw new RangeError(`error code must be an integer, got ${failure.code}`);
+    if (typeof failure.codeName !== 'string' || failure.codeName === '') throw new RangeError('an injected failure needs a codeName');
+    return this.add('fail', match, opts, { failure: { ...failure } });
+  }
+
   clearAll(): void {
     for (const f of [...this.faults.values()]) this.remove(f);
   }
@@ -122,22 +140,24 @@ export class FaultController {
     const holds: Promise<void>[] = [];
     let delayMs = 0;
     let garbage: Uint8Array | undefined;
+    let failure: InjectedFailure | undefined;
     let honorMaxTimeMS = true;
     for (const f of [...this.faults.values()]) {
       if (!matches(f, names)) continue;
-      if (f.kind !== 'garbage') honorMaxTimeMS &&= f.honorMaxTimeMS;
+      if (f.kind === 'hang' || f.kind === 'delay') honorMaxTimeMS &&= f.honorMaxTimeMS;
       if (f.kind === 'hang') holds.push(f.release);
       else if (f.kind === 'delay') delayMs += f.delayMs;
+      else if (f.kind === 'fail') failure ??= f.failure;
       else if (garbage === undefined) garbage = this.rnd.bytes(f.garbageBytes);
       f.remaining -= 1;
       // A hang used up by `times` still holds what it caught until it is cleared explicitly.
       if (f.remaining <= 0 && f.kind !== 'hang') this.remove(f);
       else if (f.remaining <= 0) f.names = new Set();
     }
-    return { hold: holds.length === 0 ? undefined : Promise.all(holds).then(() => undefined), delayMs, honorMaxTimeMS, garbage };
+    return { hold: holds.length === 0 ? undefined : Promise.all(holds).then(() => undefined), delayMs, honorMaxTimeMS, garbage, failure };
   }
 
-  private add(kind: FaultHandle['kind'], match: CommandMatcher, opts: FaultOptions, extra: Partial<Pick<Fault, 'delayMs' | 'garbageBytes'>>): FaultHandle {
+  private add(kind: FaultHandle['kind'], match: CommandMatcher, opts: FaultOptions, extra: Partial<Pick<Fault, 'delayMs' | 'garbageBytes' | 'failure'>>): FaultHandle {
     const times = opts.times ?? Infinity;
     if (!(times === Infinity || (Number.isInteger(times) && times > 0))) throw new RangeError(`times must be a positive integer, got ${times}`);
     const names = normaliseMatcher(match);
@@ -151,6 +171,7 @@ export class FaultController {
       honorMaxTimeMS: opts.honorMaxTimeMS ?? kind === 'delay',
       delayMs: extra.delayMs ?? 0,
       garbageBytes: extra.garbageBytes ?? 0,
+      failure: extra.failure,
       release,
       resolveRelease,
     };
