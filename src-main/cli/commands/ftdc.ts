@@ -7,7 +7,7 @@ import { UsageError, type CliCommand, type CliIO } from '../io';
 const USAGE = `Usage: baleen ftdc FILE_OR_DIR... [--json] [--metric PATH]
 
 Decodes MongoDB FTDC files (diagnostic.data): a metrics.* file, a diagnostic.data folder (all its
-metrics.* files, in time order) or a .tar / .tar.gz of one. Zip archives are not read.
+metrics.* files, in time order) or a .tar, .tar.gz or .zip of one (no zip64).
 
 For each file it prints the metadata documents, chunks, samples (each chunk's reference sample plus
 its deltas), metric count, first and last sample time (each sample's \`start\`, ISO-8601 UTC), and any

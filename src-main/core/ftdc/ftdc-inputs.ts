@@ -1,15 +1,16 @@
-// What the user points at (a metrics file, a diagnostic.data folder, a .tar/.tar.gz of one) →
-// a stream of FTDC events, files in time order. Zip archives are not read (no dependency for them).
+// What the user points at (a metrics file, a diagnostic.data folder, a .tar/.tar.gz/.zip of one) →
+// a stream of FTDC events, files in time order (tar members in archive order: tar is sequential).
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
 import { bufferSource, decodeFtdcSource, readFtdcFile, throwIfAborted, type FtdcEvent } from './ftdc-decoder';
 import { isTarArchive, openTarStream, tarEntries } from './tar.reader';
+import { openZip } from './zip.reader';
 
 /** An archive member larger than this is reported, not buffered (mongod's files default to 10 MB). */
 export const MAX_ARCHIVE_MEMBER_BYTES = 256 * 1024 * 1024;
 
-export type FtdcInput = { kind: 'file'; path: string } | { kind: 'archive'; path: string; format: 'tar' | 'tar.gz' };
+export type FtdcInput = { kind: 'file'; path: string } | { kind: 'archive'; path: string; format: 'tar' | 'tar.gz' | 'zip' };
 
 /** `metrics.*`, except the interim file's transient temp copy. */
 export function isFtdcFileName(name: string): boolean {
@@ -47,11 +48,9 @@ export async function resolveFtdcInputs(paths: readonly string[]): Promise<FtdcI
       for (const n of names) out.push({ kind: 'file', path: join(path, n) });
       continue;
     }
-    const format = isTarArchive(path);
+    const format = isTarArchive(path) ?? (path.toLowerCase().endsWith('.zip') ? 'zip' : null);
     if (format) out.push({ kind: 'archive', path, format });
-    else if (path.toLowerCase().endsWith('.zip')) {
-      throw new BaleenError('E_UNSUPPORTED', `zip archives are not supported; unpack ${path} or use .tar.gz`, { path });
-    } else out.push({ kind: 'file', path });
+    else out.push({ kind: 'file', path });
   }
   return out;
 }
@@ -62,7 +61,49 @@ export interface SourcedEvent {
   event: FtdcEvent;
 }
 
-async function* archiveEvents(path: string, format: 'tar' | 'tar.gz', signal: AbortSignal | undefined): AsyncGenerator<FtdcEvent, void, undefined> {
+function archiveError(path: string, e: unknown): FtdcEvent | null {
+  if (!(e instanceof BaleenError) || e.code !== 'E_PARSE') return null;
+  const offset = typeof e.details?.offset === 'number' ? e.details.offset : 0;
+  return { kind: 'error', file: path, offset, code: 'E_PARSE', message: e.message };
+}
+
+async function* zipEvents(path: string, signal: AbortSignal | undefined): AsyncGenerator<FtdcEvent, void, undefined> {
+  let zip;
+  try {
+    zip = await openZip(path);
+  } catch (e) {
+    const ev = archiveError(path, e);
+    if (!ev) throw e;
+    yield ev;
+    return;
+  }
+  try {
+    // Zip is random access: members can be taken in time order.
+    const members = zip.entries.filter((e) => !e.name.endsWith('/') && isFtdcFileName(basename(e.name))).sort((a, b) => compareFtdcFileNames(a.name, b.name));
+    for (const entry of members) {
+      throwIfAborted(signal);
+      const file = `${path}!${entry.name}`;
+      let data: Buffer;
+      try {
+        data = await zip.read(entry, MAX_ARCHIVE_MEMBER_BYTES);
+      } catch (e) {
+        const ev = archiveError(file, e);
+        if (!ev) throw e;
+        yield ev;
+        continue;
+      }
+      yield* decodeFtdcSource(bufferSource(data), file, signal);
+    }
+  } finally {
+    await zip.close();
+  }
+}
+
+async function* archiveEvents(path: string, format: 'tar' | 'tar.gz' | 'zip', signal: AbortSignal | undefined): AsyncGenerator<FtdcEvent, void, undefined> {
+  if (format === 'zip') {
+    yield* zipEvents(path, signal);
+    return;
+  }
   const stream = openTarStream(path, format);
   try {
     for await (const { entry, read } of tarEntries(stream, signal)) {
@@ -75,12 +116,9 @@ async function* archiveEvents(path: string, format: 'tar' | 'tar.gz', signal: Ab
       yield* decodeFtdcSource(bufferSource(await read()), file, signal);
     }
   } catch (e) {
-    if (e instanceof BaleenError && e.code === 'E_PARSE') {
-      const offset = typeof e.details?.offset === 'number' ? e.details.offset : 0;
-      yield { kind: 'error', file: path, offset, code: 'E_PARSE', message: e.message };
-      return;
-    }
-    throw e;
+    const ev = archiveError(path, e);
+    if (!ev) throw e;
+    yield ev;
   } finally {
     stream.destroy();
   }
