@@ -88,7 +88,7 @@ describe('simulator API', () => {
   it('reports a busy port as E_CONFLICT, and bad options as E_INVALID_INPUT', async () => {
     const s = await sim();
     await expect(startSimulator({ port: s.port })).rejects.toMatchObject({ code: 'E_CONFLICT' });
-    for (const bad of [{ port: 70_000 }, { hosts: ['a:1'] }, { rates: { inserts: 1 } as never }, { rates: { insert: -1 } }, { version: '5.0.0' }, { setName: 'rs0', hosts: ['x:1'] }]) {
+    for (const bad of [{ host: '0.0.0.0' }, { host: '192.168.1.10' }, { port: 70_000 }, { hosts: ['a:1'] }, { rates: { inserts: 1 } as never }, { rates: { insert: -1 } }, { version: '5.0.0' }, { setName: 'rs0', hosts: ['x:1'] }]) {
       const err = await startSimulator(bad).catch((e: unknown) => e);
       expect(err, JSON.stringify(bad)).toBeInstanceOf(BaleenError);
       expect((err as BaleenError).code).toBe('E_INVALID_INPUT');

@@ -13,7 +13,7 @@ import { WireServer } from './wire/wire-server';
 export interface SimulatorOptions {
   /** 0 (default) picks a free port. */
   port?: number;
-  /** Loopback only by default; the simulator is never meant to face a network. */
+  /** A loopback address (default 127.0.0.1): the simulator never faces a network. */
   host?: string;
   /** host:port the node announces (hello.me of set members, serverStatus.host). Default: its real address. */
   me?: string;
@@ -80,6 +80,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new BaleenError('E_INVALID_INPUT', `bad simulator port ${port}`);
+  if (!isLoopback(host)) throw new BaleenError('E_INVALID_INPUT', `the simulator listens on loopback only, not on ${host}`);
   const seed = opts.seed ?? 1;
   if (!Number.isFinite(seed)) throw new BaleenError('E_INVALID_INPUT', `bad simulator seed ${seed}`);
   const clock = opts.clock ?? systemClock;
@@ -155,6 +156,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     if (e instanceof RangeError) throw new BaleenError('E_INVALID_INPUT', e.message, undefined, { cause: e });
     throw e;
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function stats(node: SimNode): SimulatorStats {

@@ -70,7 +70,7 @@ export class ManualClock implements Clock {
 
   /** Move both clocks forward by `ms`, firing due timers in order and letting promise chains settle. */
   async advance(ms: number): Promise<void> {
-    if (!(ms >= 0)) throw new RangeError(`advance(${ms}): time only moves forward`);
+    if (!(ms >= 0 && Number.isFinite(ms))) throw new RangeError(`advance(${ms}): time moves forward by a finite amount`);
     const end = this.mono + ms;
     for (;;) {
       const next = this.nextDue(end);

@@ -111,6 +111,15 @@ describe('wire framing round-trip', () => {
       { numRuns: 200 },
     );
   });
+  it('reassembles a large message from many small chunks', () => {
+    const big = encodeOpMsg({ requestId: 1, body: { ping: 1, $db: 'admin', pad: 'x'.repeat(3_000_000) } });
+    const framer = new MessageFramer();
+    const frames: Uint8Array[] = [];
+    for (let off = 0; off < big.length; off += 1_000) frames.push(...framer.push(big.subarray(off, off + 1_000)));
+    expect(frames).toHaveLength(1);
+    expect(frames[0]!.length).toBe(big.length);
+    expect(Buffer.from(frames[0]!).equals(Buffer.from(big))).toBe(true);
+  });
 });
 
 describe('malformed input is a WireProtocolError, never anything else', () => {

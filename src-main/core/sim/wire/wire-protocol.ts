@@ -323,37 +323,62 @@ export function crc32c(bytes: Uint8Array): number {
 
 /**
  * Accumulates socket chunks and yields complete frames. A length outside [16, max] is a protocol
- * error: the stream cannot be resynchronised, so the caller closes the connection.
+ * error: the stream cannot be resynchronised, so the caller closes the connection. Chunks are kept
+ * as a list and copied once per frame, so a large message arriving in many chunks costs O(size).
  */
 export class MessageFramer {
-  private pending: Uint8Array = new Uint8Array(0);
+  private chunks: Uint8Array[] = [];
+  private total = 0;
 
   constructor(private readonly maxMessageSize = MAX_MESSAGE_SIZE) {}
 
   push(chunk: Uint8Array): Uint8Array[] {
-    this.pending = this.pending.length === 0 ? chunk : concat(this.pending, chunk);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.total += chunk.length;
+    }
     const frames: Uint8Array[] = [];
-    for (;;) {
-      if (this.pending.length < 4) break;
-      const length = view(this.pending).getInt32(0, true);
+    while (this.total >= 4) {
+      const length = view(this.peek(4)).getInt32(0, true);
       if (length < HEADER_SIZE || length > this.maxMessageSize) throw new WireProtocolError(`bad message length ${length}`);
-      if (this.pending.length < length) break;
-      // Copy so a frame never aliases the socket's (possibly pooled) chunk.
-      frames.push(this.pending.slice(0, length));
-      this.pending = this.pending.subarray(length);
+      if (this.total < length) break;
+      frames.push(this.take(length));
     }
     return frames;
   }
 
   /** Bytes received but not yet part of a complete frame. */
   get buffered(): number {
-    return this.pending.length;
+    return this.total;
   }
-}
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+  private peek(n: number): Uint8Array {
+    const first = this.chunks[0]!;
+    if (first.length >= n) return first.subarray(0, n);
+    const out = new Uint8Array(n);
+    let off = 0;
+    for (const c of this.chunks) {
+      const part = c.subarray(0, n - off);
+      out.set(part, off);
+      off += part.length;
+      if (off === n) break;
+    }
+    return out;
+  }
+
+  /** Remove and return the next n bytes as a fresh copy (never aliasing a pooled socket buffer). */
+  private take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.chunks[0]!;
+      const part = c.subarray(0, n - off);
+      out.set(part, off);
+      off += part.length;
+      if (part.length === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(part.length);
+    }
+    this.total -= n;
+    return out;
+  }
 }

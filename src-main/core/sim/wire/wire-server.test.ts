@@ -215,3 +215,32 @@ describe('wire server: awaitable hello', () => {
     expect(r).toMatchObject({ ok: 0, code: 2 });
   });
 });
+
+describe('wire server: fuzzed frames', () => {
+  it('random frames are answered or close their own connection; the server and a bystander carry on', async () => {
+    const { default: fc } = await import('fast-check');
+    const s = await sim();
+    const bystander = await client(s);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(2013, 2004, 1, 2012, 7), fc.uint8Array({ maxLength: 120 }), fc.boolean(), async (opCode, tail, validBody) => {
+        const c = await RawWireClient.connect(s.port);
+        try {
+          const body = validBody ? encodeOpMsg({ requestId: 1, body: { ping: 1, $db: 'admin' } }).subarray(16) : tail;
+          const frame = new Uint8Array(16 + body.length);
+          const v = new DataView(frame.buffer);
+          v.setInt32(0, frame.length, true);
+          v.setInt32(12, opCode, true);
+          frame.set(body, 16);
+          c.send(frame);
+          // Either a reply comes, or the connection is closed: never silence with an open socket.
+          await c.nextFrame(1_000).catch((e: unknown) => expect(String(e)).toMatch(/closed|length/));
+        } finally {
+          await c.close();
+        }
+      }),
+      { numRuns: 60 },
+    );
+    expect((await bystander.command({ ping: 1 })).ok).toBe(1);
+    await vi.waitFor(() => expect(s.stats().openConnections).toBe(1));
+  });
+});
