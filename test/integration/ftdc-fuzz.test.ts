@@ -3,14 +3,15 @@
 // no input takes long, prototypes stay untouched. Counterexamples land in
 // test/fuzz-regressions/ftdc/, which is replayed on every run.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { deserialize, Long, serialize, Timestamp, type Binary } from 'bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BaleenError } from '../../src-shared/domain/errors';
-import { FTDC_LIMITS, decodeFtdcBuffer } from '../../src-main/core/ftdc';
+import { FTDC_LIMITS, decodeFtdcBuffer, readFtdc } from '../../src-main/core/ftdc';
 import {
   buildPayload,
   chunkDocument,
@@ -209,9 +210,10 @@ async function checkInput(bytes: Buffer): Promise<void> {
   expect(events).toBeLessThanOrEqual(bytes.length);
 }
 
-function saveCounterexample(bytes: Buffer, note: string): string {
+/** `ext` is `bin` for an FTDC file, `tar.bin` / `zip.bin` for an archive (replayed through its reader). */
+function saveCounterexample(bytes: Buffer, note: string, ext = 'bin'): string {
   mkdirSync(REGRESSIONS, { recursive: true });
-  const name = `${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.bin`;
+  const name = `${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.${ext}`;
   writeFileSync(resolve(REGRESSIONS, name), bytes);
   writeFileSync(resolve(REGRESSIONS, `${name}.txt`), `${note}\n`);
   return name;
@@ -222,7 +224,26 @@ describe('FUZZ-2 FTDC decoder', () => {
     const files = existsSync(REGRESSIONS) ? readdirSync(REGRESSIONS).filter((f) => f.endsWith('.bin')) : [];
     expect(files.length).toBeGreaterThan(0);
     const before = protoSnapshot();
-    for (const f of files) await checkInput(readFileSync(resolve(REGRESSIONS, f)));
+    const scratch = mkdtempSync(resolve(tmpdir(), 'baleen-ftdc-replay-'));
+    try {
+      for (const f of files) {
+        const bytes = readFileSync(resolve(REGRESSIONS, f));
+        const archive = /\.(tar|zip)\.bin$/.exec(f)?.[1];
+        if (!archive) {
+          await checkInput(bytes);
+          continue;
+        }
+        const path = resolve(scratch, `${f}.${archive}`);
+        writeFileSync(path, bytes);
+        try {
+          for await (const ev of readFtdc(path)) if (ev.kind === 'error') expect(ev.code).toBe('E_PARSE');
+        } catch (e) {
+          expect(e).toBeInstanceOf(BaleenError);
+        }
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
     expect(protoSnapshot()).toEqual(before);
   });
 
@@ -271,4 +292,117 @@ describe('FUZZ-2 FTDC decoder', () => {
     // The reference documents of the seeds are what the fixture walks too (the seeds are sound).
     for (const s of SEEDS) for (const d of s) if (d.kind === 'chunk') expect(referenceMetrics(d.parts.ref)).toHaveLength(d.parts.metricsCount);
   });
+});
+
+// The archive readers take sizes and offsets from headers too: mutate small tar/zip archives.
+function tarOf(members: [string, Buffer][]): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, data] of members) {
+    const h = Buffer.alloc(512);
+    h.write(name, 0);
+    h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
+    h.write('        ', 148);
+    h.write('0', 156);
+    h.write('ustar\x0000', 257, 'latin1');
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    parts.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  return Buffer.concat([...parts, Buffer.alloc(1024)]);
+}
+
+function storedZipOf(members: [string, Buffer][]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of members) {
+    const n = Buffer.from(name);
+    const loc = Buffer.alloc(30);
+    loc.writeUInt32LE(0x04034b50, 0);
+    loc.writeUInt32LE(data.length, 18);
+    loc.writeUInt32LE(data.length, 22);
+    loc.writeUInt16LE(n.length, 26);
+    const cen = Buffer.alloc(46);
+    cen.writeUInt32LE(0x02014b50, 0);
+    cen.writeUInt32LE(data.length, 20);
+    cen.writeUInt32LE(data.length, 24);
+    cen.writeUInt16LE(n.length, 28);
+    cen.writeUInt32LE(offset, 42);
+    locals.push(loc, n, data);
+    centrals.push(cen, n);
+    offset += 30 + n.length + data.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(members.length, 8);
+  eocd.writeUInt16LE(members.length, 10);
+  eocd.writeUInt32LE(cd.length, 12);
+  eocd.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, eocd]);
+}
+
+describe('FUZZ-2 archive readers (tar, zip) under mutation', () => {
+  it('FUZZ-2 mutated tar and zip archives yield only typed errors and leave prototypes alone', async () => {
+    const dir = mkdtempSync(resolve(tmpdir(), 'baleen-ftdc-fuzz-'));
+    const T0 = Date.UTC(2024, 2, 3);
+    const small = encodeFtdcFile(
+      Array.from({ length: 20 }, (_, i) => ({ start: new Date(T0 + i * 1000), serverStatus: { n: new Long(i * 7) }, end: new Date(T0 + i * 1000 + 1) })),
+      { metadata: { start: new Date(T0), hostInfo: { system: { hostname: 'z' } } } },
+    ).bytes;
+    const members: [string, Buffer][] = [
+      ['diagnostic.data/metrics.2024-03-03T00-00-00Z-00000', small],
+      ['diagnostic.data/metrics.interim', small.subarray(0, 700)],
+    ];
+    const bases = [
+      { ext: 'tar', bytes: tarOf(members) },
+      { ext: 'zip', bytes: storedZipOf(members) },
+    ];
+    // The unmutated archives decode: the fuzzing starts from inputs that reach the FTDC decoder.
+    for (const b of bases) {
+      const p = resolve(dir, `base.${b.ext}`);
+      writeFileSync(p, b.bytes);
+      const kinds: string[] = [];
+      for await (const ev of readFtdc(p)) kinds.push(ev.kind);
+      expect(kinds, b.ext).toEqual(['metadata', 'chunk', 'metadata', 'chunk']);
+    }
+    const before = protoSnapshot();
+    let n = 0;
+    try {
+      const result = await fc.check(
+        fc.asyncProperty(
+          fc.nat({ max: bases.length - 1 }),
+          fc.array(fc.tuple(frac, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+          frac,
+          async (which, edits, cut) => {
+            const base = bases[which]!;
+            const bytes = Buffer.from(base.bytes.subarray(0, cut < 0.2 ? Math.floor((cut / 0.2) * base.bytes.length) : base.bytes.length));
+            for (const [at, v] of edits) if (bytes.length) bytes[Math.floor(at * bytes.length)] = v;
+            const path = resolve(dir, `f${n++}.${base.ext}`);
+            writeFileSync(path, bytes);
+            const t0 = performance.now();
+            try {
+              for await (const ev of readFtdc(path)) if (ev.kind === 'error') expect(ev.code).toBe('E_PARSE');
+            } catch (e) {
+              expect(e).toBeInstanceOf(BaleenError);
+            }
+            expect(performance.now() - t0).toBeLessThan(1000);
+          },
+        ),
+        { numRuns: Number(process.env.FTDC_FUZZ_RUNS ?? 600) / 4, interruptAfterTimeLimit: 6_000 },
+      );
+      if (result.failed && result.counterexample) {
+        const [which, edits, cut] = result.counterexample;
+        const base = bases[which]!;
+        const bytes = Buffer.from(base.bytes.subarray(0, cut < 0.2 ? Math.floor((cut / 0.2) * base.bytes.length) : base.bytes.length));
+        for (const [at, v] of edits) if (bytes.length) bytes[Math.floor(at * bytes.length)] = v;
+        const name = saveCounterexample(bytes, `archive=${base.ext} seed=${result.seed} path=${result.counterexamplePath}`, `${base.ext}.bin`);
+        expect.fail(`FUZZ-2 archive counterexample saved as test/fuzz-regressions/ftdc/${name}: ${String(result.errorInstance)}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(protoSnapshot()).toEqual(before);
+  }, 30_000);
 });

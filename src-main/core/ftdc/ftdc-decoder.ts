@@ -105,17 +105,21 @@ export function bufferSource(buf: Uint8Array): ByteSource {
   return { size: b.length, read: async (pos, len) => b.subarray(pos, Math.min(pos + len, b.length)) };
 }
 
-function fileSource(fh: FileHandle, size: number): ByteSource {
+function fileSource(fh: FileHandle, size: number, path: string): ByteSource {
   return {
     size,
     async read(pos, len) {
       const n = Math.max(0, Math.min(len, size - pos));
       const out = Buffer.allocUnsafe(n);
       let got = 0;
-      while (got < n) {
-        const { bytesRead } = await fh.read(out, got, n - got, pos + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
+      try {
+        while (got < n) {
+          const { bytesRead } = await fh.read(out, got, n - got, pos + got);
+          if (bytesRead === 0) break; // the file shrank (metrics.interim is rewritten in place)
+          got += bytesRead;
+        }
+      } catch (e) {
+        throw new BaleenError('E_INVALID_INPUT', `cannot read ${path} at offset ${pos + got}: ${errorMessage(e)}`, { path });
       }
       return got === n ? out : out.subarray(0, got);
     },
@@ -327,8 +331,13 @@ export async function* readFtdcFile(path: string, opts: { signal?: AbortSignal; 
     throw new BaleenError(code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_INVALID_INPUT', `cannot open ${path}: ${errorMessage(e)}`, { path });
   }
   try {
-    const { size } = await fh.stat();
-    yield* decodeFtdcSource(fileSource(fh, size), opts.name ?? path, opts.signal);
+    let size: number;
+    try {
+      size = (await fh.stat()).size;
+    } catch (e) {
+      throw new BaleenError('E_INVALID_INPUT', `cannot stat ${path}: ${errorMessage(e)}`, { path });
+    }
+    yield* decodeFtdcSource(fileSource(fh, size, path), opts.name ?? path, opts.signal);
   } finally {
     await fh.close();
   }

@@ -40,7 +40,13 @@ export async function resolveFtdcInputs(paths: readonly string[]): Promise<FtdcI
       throw new BaleenError('E_NOT_FOUND', `cannot read ${path}: ${errorMessage(e)}`, { path });
     }
     if (st.isDirectory()) {
-      const names = (await readdir(path, { withFileTypes: true }))
+      let dirents;
+      try {
+        dirents = await readdir(path, { withFileTypes: true });
+      } catch (e) {
+        throw new BaleenError('E_INVALID_INPUT', `cannot list ${path}: ${errorMessage(e)}`, { path });
+      }
+      const names = dirents
         .filter((d) => d.isFile() && isFtdcFileName(d.name))
         .map((d) => d.name)
         .sort(compareFtdcFileNames);

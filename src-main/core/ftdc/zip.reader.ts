@@ -29,10 +29,14 @@ function bad(message: string, offset: number): BaleenError {
 async function readAt(fh: FileHandle, pos: number, len: number): Promise<Buffer> {
   const out = Buffer.alloc(len);
   let got = 0;
-  while (got < len) {
-    const { bytesRead } = await fh.read(out, got, len - got, pos + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
+  try {
+    while (got < len) {
+      const { bytesRead } = await fh.read(out, got, len - got, pos + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+  } catch (e) {
+    throw new BaleenError('E_INVALID_INPUT', `cannot read the zip archive at offset ${pos + got}: ${errorMessage(e)}`);
   }
   return out.subarray(0, got);
 }
