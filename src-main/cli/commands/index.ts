@@ -1,6 +1,7 @@
 import type { CliCommand } from '../io';
 import { ftdcCommand } from './ftdc';
+import { logsCommand } from './logs';
 import { serveCommand } from './serve';
 
 /** Every `baleen <command>`. One module per command; add it here. */
-export const COMMANDS: CliCommand[] = [serveCommand, ftdcCommand];
+export const COMMANDS: CliCommand[] = [serveCommand, ftdcCommand, logsCommand];
