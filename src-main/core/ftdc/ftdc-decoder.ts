@@ -20,12 +20,15 @@
  * Bad input. Every document is validated before use. A bad chunk (corrupt zlib, counts that do not
  * match, truncated deltas) is reported as an `error` event with its file and offset and skipped by
  * its (valid) length. A broken length field loses the framing: the decoder reports it and resyncs
- * on the next `{_id: Date, type: ...}` signature, so the rest of the file still decodes. Only
- * BaleenError (E_PARSE for bad bytes, E_CANCELLED, E_NOT_FOUND) ever escapes.
+ * on the next `{_id: Date, type: ...}` signature, so the rest of the file still decodes (at most
+ * 256 resyncs per file, which bounds the work on adversarial input). Bad bytes never throw; only
+ * BaleenError escapes (E_CANCELLED on abort, E_NOT_FOUND / E_INVALID_INPUT when a file cannot be
+ * opened or read).
  *
- * A sample's time is its `start` date (when mongod began collecting that sample; the same field
- * MongoDB's own FTDC viewers key on), in ms since the epoch; documents without one fall back to
- * `serverStatus.localTime`, else NaN. The chunk `_id` is the reference sample's time, kept as `id`.
+ * A sample's time is its root `start` date: when mongod began collecting that sample, written by
+ * every version (3.2–8.x, role-based 8.0 documents too) and the field FTDC tools chart against. In
+ * ms since the epoch; documents without one fall back to `serverStatus.localTime`, else NaN. The
+ * chunk `_id` is the reference sample's time, kept as `id`.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { deserialize, type Document } from 'bson';
