@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { BaleenError } from '../../../src-shared/domain/errors';
 import { type Simulator, type SimulatorOptions, startSimulator } from './simulator';
+import { StaticReplicaSet } from './node/topology';
 import { ManualClock } from './testing/manual-clock';
 import { RawWireClient } from './testing/raw-wire-client';
 
@@ -93,6 +94,30 @@ describe('simulator API', () => {
       expect(err, JSON.stringify(bad)).toBeInstanceOf(BaleenError);
       expect((err as BaleenError).code).toBe('E_INVALID_INPUT');
     }
+  });
+
+  it('several simulators can share one replica-set model; moving the primary shows on every member', async () => {
+    const hosts = ['a.rs.test:27017', 'b.rs.test:27017', 'c.rs.test:27017'];
+    const rs = new StaticReplicaSet({ setName: 'rs0', hosts });
+    const members = await Promise.all(hosts.map((me) => sim({ me, topology: rs })));
+    const conns = await Promise.all(members.map((m) => client(m)));
+    const view = async () => Promise.all(conns.map((c) => c.command({ hello: 1 })));
+    expect((await view()).map((h) => [h.me, h.isWritablePrimary, h.primary])).toEqual([
+      ['a.rs.test:27017', true, 'a.rs.test:27017'],
+      ['b.rs.test:27017', false, 'a.rs.test:27017'],
+      ['c.rs.test:27017', false, 'a.rs.test:27017'],
+    ]);
+    const before = await view();
+    rs.setPrimary('c.rs.test:27017');
+    const after = await view();
+    expect(after.map((h) => h.isWritablePrimary)).toEqual([false, false, true]);
+    expect(after.map((h) => h.primary)).toEqual(hosts.map(() => 'c.rs.test:27017'));
+    // Each member's topologyVersion moved on, and the new primary reports a newer electionId.
+    after.forEach((h, i) => expect(h.topologyVersion.counter).toBe(before[i]!.topologyVersion.counter + 1));
+    expect(after[2]!.electionId.equals(before[0]!.electionId)).toBe(false);
+    expect(after[0]).not.toHaveProperty('electionId');
+    expect(members[0]!.replicaSet).toBe(rs);
+    await expect(startSimulator({ topology: rs, setName: 'x' })).rejects.toMatchObject({ code: 'E_INVALID_INPUT' });
   });
 
   it('setRates() changes the workload from now on', async () => {

@@ -23,6 +23,11 @@ export interface SimulatorOptions {
   setName?: string;
   /** Members of the set (must include `me`). Default: [me]. */
   hosts?: readonly string[];
+  /**
+   * A deployment model shared with other simulators (several members of one set), instead of
+   * setName/hosts. A node whose `me` is not a member behaves as a standalone.
+   */
+  topology?: SimTopology;
   /** Per-second workload rates; counters advance with them on `clock`. */
   rates?: Partial<SimRates>;
   clock?: Clock;
@@ -93,7 +98,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const me = opts.me ?? address;
     let replicaSet: StaticReplicaSet | undefined;
     let topology: SimTopology = standaloneTopology();
-    if (opts.setName !== undefined) {
+    if (opts.topology !== undefined) {
+      if (opts.setName !== undefined || opts.hosts !== undefined) throw new BaleenError('E_INVALID_INPUT', 'give either a shared topology or setName/hosts, not both');
+      topology = opts.topology;
+      if (topology instanceof StaticReplicaSet) replicaSet = topology;
+    } else if (opts.setName !== undefined) {
       replicaSet = new StaticReplicaSet({ setName: opts.setName, hosts: opts.hosts ?? [me], primary: me });
       topology = replicaSet;
     } else if (opts.hosts !== undefined) {
