@@ -1,7 +1,8 @@
 import type { CliCommand } from '../io';
+import { explainCommand } from './explain';
 import { ftdcCommand } from './ftdc';
 import { logsCommand } from './logs';
 import { serveCommand } from './serve';
 
 /** Every `baleen <command>`. One module per command; add it here. */
-export const COMMANDS: CliCommand[] = [serveCommand, ftdcCommand, logsCommand];
+export const COMMANDS: CliCommand[] = [serveCommand, ftdcCommand, explainCommand, logsCommand];
