@@ -197,7 +197,7 @@ describe('normalizeExplain: sharded', () => {
   };
 
   it('puts each shard under the mongos stage, escaping / and : in shard names', () => {
-    const m = normalizeExplain(shardedFind);
+    const m = normalizeExplain(shardedFind as unknown as JsonValue);
     expect(m.root.children.map((c) => [c.path, c.shard])).toEqual([
       ['SHARD_MERGE/rs%2Fa:SHARDING_FILTER', 'rs/a'],
       ['SHARD_MERGE/rs%3Ab:IXSCAN', 'rs:b'],
