@@ -346,9 +346,11 @@ function lateMatches(model: PlanModel, add: Add): void {
           return { name, spec: s[name] };
         })
       : null;
+  const byPath = new Map<string, PlanNode>();
+  forEachNode(model.root, (n) => void byPath.set(n.path, n));
   for (const run of model.pipelines) {
     if (run.part === 'merger') continue;
-    const nodes = run.stagePaths.map((p) => findNode(model.root, p)).filter((n): n is PlanNode => n !== null);
+    const nodes = run.stagePaths.map((p) => byPath.get(p) ?? null).filter((n): n is PlanNode => n !== null);
     const explained = nodes.map(stageRef);
     for (let i = 1; i < explained.length; i++) {
       if (explained[i]!.name !== '$match') continue;

@@ -258,3 +258,15 @@ describe('normalizeExplain: refusals are typed', () => {
     expect(PlanModel.parse(JSON.parse(JSON.stringify(m)))).toEqual(m);
   });
 });
+
+describe('normalizeExplain: a queryPlan wrapper over classic execution', () => {
+  it('stays classic when the execution tree has classic stage names', () => {
+    const m = normalizeExplain({
+      queryPlanner: { winningPlan: { queryPlan: { stage: 'IXSCAN', indexName: 'a_1' } } },
+      executionStats: { nReturned: 1, executionStages: { stage: 'IXSCAN', indexName: 'a_1', keysExamined: 1, nReturned: 1 } },
+    });
+    expect(m.engine).toBe('classic');
+    expect(m.root.stats.keysExamined).toBe(1);
+    expect(m.unknownStages).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { BaleenError } from '../../../src-shared/domain/errors';
-import { isKnownStage } from './explain-stages.catalog';
+import { CLASSIC_STAGES, isKnownStage } from './explain-stages.catalog';
 import { parseExplainText } from './explain-text.parser';
 import type {
   ExecTotals,
@@ -367,12 +367,14 @@ function buildQueryLayer(
   place: Place,
 ): { root: PlanNode; layer: QueryLayer } {
   const wp = isObj(qp?.winningPlan) ? qp.winningPlan : null;
-  const sbePlan = wp && isObj(wp.queryPlan) ? wp.queryPlan : null;
   const execStages = es && isObj(es.executionStages) ? es.executionStages : null;
+  // A queryPlan wrapper over a classic execution tree (upper-case stage names) is the classic engine.
+  const execIsClassic = execStages !== null && typeof execStages.stage === 'string' && CLASSIC_STAGES.has(execStages.stage);
+  const sbePlan = wp && isObj(wp.queryPlan) && !execIsClassic ? wp.queryPlan : null;
   if (es) b.sawExecStats = true;
 
   // The execution tree carries the numbers; for SBE it is the engine's own tree and the query plan is the readable one.
-  const planRaw = sbePlan ?? execStages ?? wp;
+  const planRaw = sbePlan ?? execStages ?? (wp && isObj(wp.queryPlan) ? wp.queryPlan : wp);
   if (!planRaw) throw new BaleenError('E_PARSE', `explain has no winning plan${place.shard ? ` for shard ${place.shard}` : ''}`);
   const root = buildStageTree(b, planRaw, place, 'classic');
 
