@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBaleen } from '../helpers/cli';
-import { analyzeLogs, type LogAnalysisReport } from '../../src-main/core/logs';
+import { analyzeLogs, analyzeParallel, type LogAnalysisReport } from '../../src-main/core/logs';
 import { buildTar } from '../../src-main/core/logs/tar-writer.fixture';
 
 let dir: string;
@@ -178,5 +178,13 @@ describe('baleen logs analyze', () => {
     const many = par.report();
     expect(many).toEqual(one);
     expect(many.unparsedSamples).toEqual([{ file: 'split.log', line: 5 + 6002 + 1, reason: 'no-header', text: 'garbage' }]);
+
+    // Workers alone, many small ranges (so several cross the garbage line and state changes).
+    const input = par.inputs[0]!;
+    const by: string[] = [];
+    const viaWorkers = await analyzeParallel(input, { threads: 2, rangeBytes: 200_000, useThisThread: false, onRange: (_, who) => by.push(who) });
+    expect(by.length).toBeGreaterThan(5);
+    expect(new Set(by)).toEqual(new Set(['worker']));
+    expect(viaWorkers.report()).toEqual(one);
   }, 60_000);
 });

@@ -55,7 +55,7 @@ const MAX_HOSTS = 10_000;
 const MAX_STATE_CHANGES = 10_000;
 const MAX_UNPARSED_SAMPLES = 1000;
 const SAMPLE_CHARS = 512;
-const MAX_BUCKETS = 20_000;
+const MAX_BUCKETS = 10_000;
 const MINUTE = 60_000;
 /** Timestamps outside these years are corruption (mongod predates neither 2009 nor lives past 2100). */
 const PLAUSIBLE_FROM = Date.UTC(2009, 0, 1);

@@ -75,6 +75,7 @@ describe('Logv2Parser', () => {
     expect(start.node).toEqual({ host: '6150fe65a89c', port: 27017 });
     expect(p.node).toBe('6150fe65a89c:27017');
     expect(ev(FIND, 'slowOp', p).op.node).toBe('6150fe65a89c:27017');
+    expect(ev('{"t":{"$date":"2021-03-22T21:21:20.350+00:00"},"s":"I","c":"CONTROL","id":23403,"ctx":"initandlisten","msg":"Build Info","attr":{"buildInfo":{"version":"4.4.4","modules":[]}}}', 'startup', p).node).toEqual({ version: '4.4.4' });
     expect(ev('{"t":{"$date":"2021-03-22T21:27:51.523+00:00"},"s":"I","c":"NETWORK","id":22943,"ctx":"listener","msg":"Connection accepted","attr":{"remote":"127.0.0.1:36586","connectionId":1,"connectionCount":1}}', 'connAccepted').conn).toEqual({ id: 'conn1', remote: '127.0.0.1:36586' });
     expect(ev('{"t":{"$date":"2025-09-25T23:39:51.204+02:00"},"s":"I","c":"NETWORK","id":22944,"ctx":"conn1","msg":"Connection ended","attr":{"remote":"127.0.0.1:51011","connectionId":1,"connectionCount":0}}', 'connEnded').conn).toEqual({ id: 'conn1', remote: '127.0.0.1:51011' });
     const meta = ev('{"t":{"$date":"2021-03-22T21:27:51.570+00:00"},"s":"I","c":"NETWORK","id":51800,"ctx":"conn1","msg":"client metadata","attr":{"remote":"127.0.0.1:36586","client":"conn1","doc":{"application":{"name":"MongoDB Shell"},"driver":{"name":"MongoDB Internal Client","version":"4.4.4"},"os":{"type":"Linux","name":"Ubuntu","architecture":"x86_64","version":"18.04"}}}}', 'clientMetadata');

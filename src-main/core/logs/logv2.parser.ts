@@ -44,9 +44,11 @@ interface Header {
   tagsStart: number;
   tagsEnd: number;
   truncated: boolean;
+  /** attr was read as a slow query during the header pass. */
+  slowRead: boolean;
 }
 
-/** Part of a command whose shape we read, by role. Text ranges are [start, end) in the line. */
+/** The shape-bearing parts of a command, by role, as raw JSON text (parsed only on a cache miss). */
 interface CommandScan {
   name: string | undefined;
   target: string | undefined;
@@ -84,6 +86,8 @@ export class Logv2Parser {
   private readonly attrCur = new MemberCursor();
   private readonly cmdCur = new MemberCursor();
   private readonly h: Header = emptyHeader();
+  /** The operation slowQuery() read from the current line. */
+  private op: Operation | undefined;
   /** Last string / number read by str() / num(). */
   private sv: string | undefined;
   private nv: number | undefined;
@@ -99,7 +103,7 @@ export class Logv2Parser {
     if (h.s === undefined || h.c === undefined || h.msg === undefined) return { kind: 'unparsed', reason: 'no-header' };
     if (!h.tsOk) return { kind: 'unparsed', reason: 'bad-timestamp' };
     const id = h.id;
-    // Built once with its final kind: spreading a base object per line costs a copy per line.
+    // One object per line, its kind set below: spreading a base object would copy it per line.
     const ev = {
       kind: 'other',
       line,
@@ -122,8 +126,11 @@ export class Logv2Parser {
     }
     if (id === null || h.attrStart < 0) return ev;
     if (id === LOGV2_IDS.slowQuery) {
-      const op = this.slowQuery(text, h.attrStart);
+      if (!h.slowRead) this.slowQuery(text, h.attrStart);
+      const op = this.op;
       if (op !== undefined) {
+        op.ts = h.ts;
+        if (h.ctx.startsWith('conn')) op.connection = h.ctx;
         const slow = ev as Mutable<LogEvent & { kind: 'slowOp' }>;
         slow.kind = 'slowOp';
         slow.op = op;
@@ -152,6 +159,11 @@ export class Logv2Parser {
         const node: NodeInfo = { host: str(a?.host), port: num(a?.port) };
         if (node.host !== undefined) this.node = node.port !== undefined ? `${node.host}:${node.port}` : node.host;
         return Object.assign(ev, { kind: 'startup', node });
+      }
+      case LOGV2_IDS.buildInfo: {
+        const info = attrObject(ev)?.buildInfo;
+        const version = isObj(info) ? str(info.version) : undefined;
+        return version === undefined ? ev : Object.assign(ev, { kind: 'startup', node: { version } });
       }
       default:
         if (AUTH_OK.has(id) || AUTH_FAIL.has(id)) {
@@ -226,7 +238,10 @@ export class Logv2Parser {
           h.id = this.nv ?? null;
           break;
         case 'attr':
-          e = skipValue(s, v);
+          // A slow query's attributes are read in this same pass (id comes before attr in
+          // logv2): scanning them twice would double the work on slow-query-heavy logs.
+          if (h.id === LOGV2_IDS.slowQuery && s.charCodeAt(v) === 123) e = this.slowQuery(s, v);
+          else e = skipValue(s, v);
           if (e > 0 && s.charCodeAt(v) === 123) {
             h.attrStart = v;
             h.attrEnd = e;
@@ -276,9 +291,14 @@ export class Logv2Parser {
     return e;
   }
 
-  /** The operation of a "Slow query" line, read straight from the text of `attr`. */
-  private slowQuery(s: string, attrStart: number): Operation | undefined {
-    const h = this.h;
+  /**
+   * Reads the operation of a "Slow query" line straight from the text of `attr` into this.op
+   * (undefined when the line lacks what an operation needs). Returns the index after `attr`, or
+   * -1 when its structure is broken.
+   */
+  private slowQuery(s: string, attrStart: number): number {
+    this.h.slowRead = true;
+    this.op = undefined;
     let type: string | undefined;
     let ns: string | undefined;
     let duration: number | undefined;
@@ -289,9 +309,9 @@ export class Logv2Parser {
     let ok: number | undefined;
     let cmd: CommandScan | undefined;
     let orig: CommandScan | undefined;
-    const op: Operation = { source: 'log', ns: '', op: '', ts: h.ts, durationMs: 0 };
+    const op: Operation = { source: 'log', ns: '', op: '', ts: null, durationMs: 0 };
     const c = this.attrCur;
-    if (!c.open(s, attrStart)) return undefined;
+    if (!c.open(s, attrStart)) return skipValue(s, attrStart);
     while (c.next()) {
       const v = c.value;
       let e: number;
@@ -397,7 +417,8 @@ export class Logv2Parser {
       }
       if (!c.after(e)) break;
     }
-    if (c.failed || ns === undefined || duration === undefined) return undefined;
+    if (c.failed) return -1;
+    if (ns === undefined || duration === undefined || duration < 0) return c.end;
 
     let opName: string;
     let shapeFrom: CommandScan | undefined = cmd;
@@ -415,7 +436,6 @@ export class Logv2Parser {
     op.op = opName;
     op.durationMs = duration;
     if (this.node !== undefined) op.node = this.node;
-    if (h.ctx.startsWith('conn')) op.connection = h.ctx;
     if (errCode !== undefined || errName !== undefined || (ok !== undefined && ok !== 1)) {
       const error: Operation['error'] = {};
       if (errCode !== undefined) error.code = errCode;
@@ -429,7 +449,8 @@ export class Logv2Parser {
         op.shape = shapeRef(shape, { queryShapeHash: op.queryShapeHash, planCacheShapeHash, queryHash: op.queryHash });
       }
     }
-    return op;
+    this.op = op;
+    return c.end;
   }
 
   private shapeOf(op: string, c: CommandScan): CachedShape | undefined {
@@ -521,6 +542,7 @@ const emptyHeader = (): Header => ({
   tagsStart: -1,
   tagsEnd: -1,
   truncated: false,
+  slowRead: false,
 });
 
 function resetHeader(h: Header): void {
@@ -537,6 +559,7 @@ function resetHeader(h: Header): void {
   h.tagsStart = -1;
   h.tagsEnd = -1;
   h.truncated = false;
+  h.slowRead = false;
 }
 
 /** Client metadata (`doc` of id 51800, or the legacy `received client metadata` document). */

@@ -13,9 +13,14 @@ export interface CachedShape {
  */
 export class ShapeCache {
   private map = new Map<string, CachedShape>();
+  private chars = 0;
   hits = 0;
   misses = 0;
-  constructor(private readonly maxEntries = 4096) {}
+  /** Bounded by entries and by the total length of the keys (a key can be a whole filter). */
+  constructor(
+    private readonly maxEntries = 4096,
+    private readonly maxChars = 8 * 1024 * 1024,
+  ) {}
 
   /**
    * `rawKey` identifies the raw parts (op + their text); on a miss `build(ctx)` parses them.
@@ -32,8 +37,14 @@ export class ShapeCache {
     if (input === undefined) return undefined;
     const text = queryShapeText(input);
     const shape = { text, baleenHash: baleenShapeHash(op, text) };
-    if (this.map.size >= this.maxEntries) this.map = new Map();
+    // Keys longer than a sixteenth of the budget are not worth keeping: they rarely repeat.
+    if (rawKey.length > this.maxChars / 16) return shape;
+    if (this.map.size >= this.maxEntries || this.chars + rawKey.length > this.maxChars) {
+      this.map = new Map();
+      this.chars = 0;
+    }
     this.map.set(detach(rawKey), shape);
+    this.chars += rawKey.length;
     return shape;
   }
 }
