@@ -169,7 +169,8 @@ describe('baleen logs analyze', () => {
 
   it('splits a file across worker threads and merges to the same report as one thread', async () => {
     const big = jsonLog(6000).text;
-    writeFileSync(join(dir, 'split.log'), `${LEGACY}\n${big}garbage\n${big}`);
+    // A shape seen only at the very end: its node comes from the start-up line at the very top.
+    writeFileSync(join(dir, 'split.log'), `${LEGACY}\n${big}garbage\n${big}${slow(9999, '{"late":true}', 5)}\n`);
     const one = (await analyzeLogs(['split.log'], { cwd: dir, threads: 1 })).report();
     let fellBack: string | undefined;
     const par = await analyzeLogs(['split.log'], { cwd: dir, threads: 3, splitMinBytes: 1, onFallback: (m) => (fellBack = m) });
@@ -178,6 +179,7 @@ describe('baleen logs analyze', () => {
     const many = par.report();
     expect(many).toEqual(one);
     expect(many.unparsedSamples).toEqual([{ file: 'split.log', line: 5 + 6002 + 1, reason: 'no-header', text: 'garbage' }]);
+    expect(many.slowOps.shapes.find((sh) => sh.shape === '{"filter":{"late":"?bool"}}')!.nodes).toEqual(['legacy-node:27017']);
 
     // Workers alone, many small ranges (so several cross the garbage line and state changes).
     const input = par.inputs[0]!;

@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { LineSplitter } from './line-splitter';
 import { LogFileReader, type LogEventConsumer } from './log-reader';
 import { readInput, type LogInput } from './log-sources';
@@ -8,6 +9,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Overrides the year ctime timestamps are resolved against (default: the file's mtime year). */
   referenceYear?: number;
+  /** The node the lines come from until a start-up line says (for byte ranges past the start). */
+  node?: string;
   /** Called as raw bytes are consumed, with the bytes of this input read so far. */
   onBytes?: (rawBytesRead: number) => void;
 }
@@ -23,6 +26,30 @@ export async function analyzeInto(summary: LogSummary, input: LogInput, opts: Re
     end: (physicalLines, bytes) => summary.endFile(physicalLines, bytes),
     error: (message) => summary.fileError(message),
   });
+}
+
+/**
+ * The node a file's first start-up line names ("MongoDB starting": host:port), from its first
+ * bytes: what ranges past the start of the file attribute their operations to.
+ */
+export async function sniffNode(file: string, bytes = 1024 * 1024): Promise<string | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    let node: string | undefined;
+    const reader = new LogFileReader({
+      event: (e) => {
+        if (node === undefined && e.kind === 'startup' && e.node.host !== undefined) node = e.node.port !== undefined ? `${e.node.host}:${e.node.port}` : e.node.host;
+      },
+      unparsed: () => {},
+    });
+    const splitter = new LineSplitter(reader);
+    splitter.push(buf.subarray(0, bytesRead));
+    return node;
+  } finally {
+    await fh.close();
+  }
 }
 
 export interface StreamHandlers {
@@ -43,7 +70,7 @@ export async function streamInput(input: LogInput, opts: ReadOptions, range: { s
     switch (piece.type) {
       case 'begin': {
         h.begin(piece.path);
-        const reader = new LogFileReader(h.consumer(), { referenceYear, shapeCache });
+        const reader = new LogFileReader(h.consumer(), { referenceYear, shapeCache, node: opts.node });
         splitter = new LineSplitter(reader, { firstOffset: range?.start ?? 0 });
         bytes = 0;
         break;

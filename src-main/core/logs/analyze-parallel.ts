@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { BaleenError, errorMessage, type ErrorEnvelope } from '../../../src-shared/domain/errors';
-import { analyzeInto } from './analyze-input';
+import { analyzeInto, sniffNode } from './analyze-input';
 import type { LogInput } from './log-sources';
 import { LogSummary, type SummaryJSON } from './log-summary';
 
@@ -28,6 +28,7 @@ interface WorkerSetup {
   kind: typeof WORKER_KIND;
   input: LogInput;
   referenceYear: number | undefined;
+  node: string | undefined;
   timeline: boolean;
 }
 
@@ -63,6 +64,7 @@ async function runRange(setup: WorkerSetup, index: number, range: { start: numbe
   await analyzeInto(summary, setup.input, {
     signal,
     referenceYear: setup.referenceYear,
+    node: range.start === 0 ? undefined : setup.node,
     onBytes: (n) => {
       if (n - reported >= 8 * 1024 * 1024) {
         post({ type: 'progress', bytes: n - reported });
@@ -148,7 +150,9 @@ export async function analyzeParallel(input: LogInput, opts: ParallelOptions): P
   const threads = Math.max(1, Math.floor(opts.threads));
   const ranges = await splitRanges(input.file, input.size, threads, opts.rangeBytes);
   if (ranges.length === 0) throw new BaleenError('E_INVALID_INPUT', 'nothing to split: the file is empty');
-  const setup: WorkerSetup = { kind: WORKER_KIND, input, referenceYear: opts.referenceYear, timeline: opts.timeline ?? false };
+  // Ranges past the start have not seen the start-up line that names the node: tell them.
+  const node = await sniffNode(input.file);
+  const setup: WorkerSetup = { kind: WORKER_KIND, input, referenceYear: opts.referenceYear, node, timeline: opts.timeline ?? false };
   const results: (LogSummary | undefined)[] = new Array<LogSummary | undefined>(ranges.length);
   let next = 0;
   let bytesDone = 0;
@@ -231,7 +235,7 @@ export async function analyzeParallel(input: LogInput, opts: ParallelOptions): P
         progress(n - seen);
         seen = n;
       };
-      await analyzeInto(summary, input, { signal: opts.signal, referenceYear: opts.referenceYear, onBytes }, ranges[i]);
+      await analyzeInto(summary, input, { signal: opts.signal, referenceYear: opts.referenceYear, node: i === 0 ? undefined : node, onBytes }, ranges[i]);
       results[i] = summary;
       opts.onRange?.(i, 'this-thread');
     }

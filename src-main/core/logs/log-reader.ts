@@ -14,6 +14,8 @@ export interface LogReaderOptions {
   /** Year ctime timestamps (no year of their own) are resolved against: the file's mtime year. */
   referenceYear?: number;
   shapeCache?: ShapeCache;
+  /** The node the lines come from until a start-up line says (a byte range past the file's start). */
+  node?: string;
 }
 
 interface Session {
@@ -40,8 +42,8 @@ export class LogFileReader implements LineSink {
     opts: LogReaderOptions = {},
   ) {
     const shapeCache = opts.shapeCache ?? new ShapeCache();
-    this.v2 = new Logv2Parser({ shapeCache });
-    this.legacy = new LegacyParser({ shapeCache, referenceYear: opts.referenceYear });
+    this.v2 = new Logv2Parser({ shapeCache, node: opts.node });
+    this.legacy = new LegacyParser({ shapeCache, referenceYear: opts.referenceYear, node: opts.node });
   }
 
   line(text: string, line: number, offset: number, bytes: number): void {
