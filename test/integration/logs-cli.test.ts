@@ -1,7 +1,7 @@
 // `baleen logs analyze` end to end through the CLI registry: JSON and human output, files,
 // folders, .gz, .tar.gz, rotated sets, bad input (exit codes, nothing lost), and the parallel path
 // (worker threads from TypeScript sources) agreeing with one thread.
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, utimesSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -97,6 +97,9 @@ describe('baleen logs analyze', () => {
     writeFileSync(join(sub, 'old.log.gz'), gzipSync(Buffer.from(`${LEGACY}\n`)));
     writeFileSync(join(sub, 'atlas.tar.gz'), gzipSync(buildTar([{ name: 'rs1.log', data: `${LEGACY}\n` }, { name: 'nested/rs2.log', data: `${LEGACY}\n` }])));
     writeFileSync(join(sub, 'README.txt'), 'not a log\n');
+    writeFileSync(join(dir, 'plain.tar'), buildTar([{ name: 'in-plain-tar.log', data: `${LEGACY}\n` }]));
+    symlinkSync(join(dir, 'plain.tar'), join(sub, 'linked.tar'));
+    writeFileSync(join(sub, 'empty.log'), '');
     mkdirSync(join(sub, 'diagnostic.data'));
     writeFileSync(join(sub, 'diagnostic.data', 'metrics.2024'), Buffer.from([1, 2, 3]));
     utimesSync(join(sub, 'mongod.log'), new Date(), new Date());
@@ -107,15 +110,19 @@ describe('baleen logs analyze', () => {
     expect(r.files.map((f) => [f.path, f.lines, f.format])).toEqual([
       [join('bundle', 'atlas.tar.gz:rs1.log'), 5, 'legacy'],
       [join('bundle', 'atlas.tar.gz:nested/rs2.log'), 5, 'legacy'],
+      [join('bundle', 'linked.tar:in-plain-tar.log'), 5, 'legacy'],
       [join('bundle', 'old.log.gz'), 5, 'legacy'],
       [join('bundle', 'mongod.log.1'), 20, 'json'],
       [join('bundle', 'mongod.log'), 22, 'json'],
       ['legacy.log', 5, 'legacy'],
     ]);
     expect(r.format).toBe('mixed');
-    expect(r.skipped).toEqual([{ path: join('bundle', 'README.txt'), reason: 'does not look like a mongod log' }]);
+    expect(r.skipped).toEqual([
+      { path: join('bundle', 'README.txt'), reason: 'does not look like a mongod log' },
+      { path: join('bundle', 'empty.log'), reason: 'does not look like a mongod log' },
+    ]);
     expect(r.lines).toBe(r.files.reduce((a, f) => a + f.lines, 0));
-    expect(r.stateChanges.map((c) => c.to)).toEqual(['PRIMARY', 'PRIMARY', 'PRIMARY', 'SECONDARY', 'PRIMARY', 'PRIMARY']);
+    expect(r.stateChanges.map((c) => c.to)).toEqual(['PRIMARY', 'PRIMARY', 'PRIMARY', 'PRIMARY', 'SECONDARY', 'PRIMARY', 'PRIMARY']);
     rmSync(sub, { recursive: true });
   });
 
@@ -152,6 +159,13 @@ describe('baleen logs analyze', () => {
     expect(r.files[0]!.error).toMatch(/unexpected end of file/);
     expect(r.parsed).toBeGreaterThan(50);
     expect(stderr).toContain('read stopped early');
+  });
+
+  it('reads an empty file given by name as an empty log', async () => {
+    writeFileSync(join(dir, 'empty.log'), '');
+    const { code, report: r } = await json(['empty.log']);
+    expect(code).toBe(0);
+    expect([r.lines, r.parsed, r.unparsed, r.format, r.firstTs]).toEqual([0, 0, 0, 'unknown', null]);
   });
 
   it('refuses bad usage (exit 2) and missing paths (exit 1) with clear messages', async () => {

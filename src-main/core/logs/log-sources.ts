@@ -81,9 +81,10 @@ async function walk(dir: string, shown: string, depth: number, out: (LogInput & 
       if (depth < MAX_FOLDER_DEPTH && !SKIP_DIRS.has(ent.name)) await walk(file, path, depth + 1, out, skipped);
       continue;
     }
-    if (!ent.isFile()) continue;
+    if (!ent.isFile() && !ent.isSymbolicLink()) continue;
     try {
       const st = await stat(file);
+      if (!st.isFile()) continue;
       const sniff = await sniffFile(file);
       if (sniff.kind === 'log' || sniff.kind === 'tar') out.push({ path, file, size: st.size, mtimeMs: st.mtimeMs, container: sniff.container, firstTs: sniff.firstTs });
       else skipped.push({ path, reason: 'does not look like a mongod log' });
