@@ -1,5 +1,6 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { basename, join, resolve } from 'node:path';
 import { constants as zc, createGunzip, gunzipSync } from 'node:zlib';
 import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
@@ -193,7 +194,8 @@ function readGzip(input: LogInput, signal?: AbortSignal): AsyncGenerator<InputPi
 }
 
 async function* readStreamPieces(input: LogInput, raw: NodeJS.ReadableStream & { bytesRead?: number; destroy(): void }, gzip: boolean, signal?: AbortSignal): AsyncGenerator<InputPiece> {
-  const source = gzip ? raw.pipe(createGunzip({ chunkSize: 256 * 1024 })) : raw;
+  // pipeline, not pipe: a read error on the file must reach the loop below, not leave it waiting.
+  const source = gzip ? pipeline(raw, createGunzip({ chunkSize: 256 * 1024 }), () => {}) : raw;
   let mode: 'unknown' | 'plain' | 'tar' = 'unknown';
   let sniffed: Buffer[] = [];
   let sniffedBytes = 0;
