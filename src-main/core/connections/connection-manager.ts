@@ -64,6 +64,9 @@ export function nodeFacts(dialled: string, hello: Document, buildInfo: Document 
   };
 }
 
+/** How errors name a node: its identity, and the address actually dialled when that differs (a tunnel, a seed). */
+export const nodeLabel = (hostPort: string, dialled: string): string => (hostPort === dialled ? hostPort : `${hostPort} (via ${dialled})`);
+
 export function serverLabel(n: Pick<NodeRow, 'server' | 'version'>): string {
   if (n.server === 'ferretdb') return `FerretDB ${n.version ?? '(unknown version)'}`;
   return `${n.server === 'mongos' ? 'mongos' : 'MongoDB'} ${n.version ?? '(unknown version)'}`;
@@ -141,12 +144,12 @@ export class ConnectionManager {
     if (password === null && /^mongodb:\/\/[^@/]+@/.test(p.uri)) {
       throw new BaleenError('E_AUTH', `No password is available for ${p.name} in this session (${this.d.secrets.persistence.persistent ? 'it is not in the keychain' : 'secrets are kept for one session only'}). Remove the connection and add it again with its password.`);
     }
-    return NodeClient.connect(directUri(p.uri, n.dialAddress, password), n.hostPort, this.clientOptions(), signal);
+    return NodeClient.connect(directUri(p.uri, n.dialAddress, password), nodeLabel(n.hostPort, n.dialAddress), this.clientOptions(), signal);
   }
 
   private clientOptions() {
     const s = this.d.settings;
-    return { appName: s.appName, connectTimeoutMS: s.connectTimeoutMs, serverSelectionTimeoutMS: s.connectTimeoutMs };
+    return { appName: s.appName, connectTimeoutMS: s.connectTimeoutMs, serverSelectionTimeoutMS: s.connectTimeoutMs, commandDeadlineMs: Math.max(s.deadlineMs, s.connectTimeoutMs) };
   }
 
   async add(input: AddConnectionInput, actor: string, signal: AbortSignal): Promise<ConnectionSummary> {
@@ -163,7 +166,9 @@ export class ConnectionManager {
           const opts = { deadlineMs: this.d.settings.connectTimeoutMs, signal };
           const hello = await client.command({ hello: 1 }, opts);
           const buildInfo = await client.command({ buildInfo: 1 }, opts).catch(() => null);
-          found.push({ dialled: host, facts: nodeFacts(host, hello, buildInfo), client });
+          const facts = nodeFacts(host, hello, buildInfo);
+          client.relabel(nodeLabel(facts.hostPort, host));
+          found.push({ dialled: host, facts, client });
         }
         const profile: ProfileRow = { id, name, uri: parsed.safe, createdAt: this.d.clock.now(), monitoring: true };
         const nodes: NodeRow[] = found.map((f) => ({

@@ -9,6 +9,11 @@ import { classifyMongoError, networkReason } from './mongo-errors';
  */
 export interface NodeClientOptions {
   appName: string;
+  /**
+   * The longest any command may take. The 7.x driver ignores `timeoutMS`, so the deadline is enforced by
+   * `maxTimeMS` on the server and by the socket timeout here, which drops a connection stuck on a hung node.
+   */
+  commandDeadlineMs?: number;
   connectTimeoutMS?: number;
   serverSelectionTimeoutMS?: number;
   heartbeatFrequencyMS?: number;
@@ -27,9 +32,18 @@ export class NodeClient {
 
   private constructor(
     private readonly client: MongoClient,
-    /** The name used in messages: the node's canonical host:port. */
-    readonly host: string,
+    /** The name used in messages: the node's canonical host:port, with the address dialled if it differs. */
+    private host: string,
   ) {}
+
+  /** Once `hello` has told us who the node is, errors name it that way. */
+  relabel(label: string): void {
+    this.host = label;
+  }
+
+  get label(): string {
+    return this.host;
+  }
 
   static async connect(uri: string, host: string, opts: NodeClientOptions, signal?: AbortSignal): Promise<NodeClient> {
     const client = new MongoClient(uri, {
@@ -42,6 +56,7 @@ export class NodeClient {
       maxPoolSize: 2,
       minPoolSize: 0,
       maxIdleTimeMS: 60_000,
+      socketTimeoutMS: (opts.commandDeadlineMs ?? 8000) + 1000,
     });
     let onFail: ((ev: { failure: Error }) => void) | undefined;
     let onAbort: (() => void) | undefined;
@@ -77,14 +92,14 @@ export class NodeClient {
     let onAbort: (() => void) | undefined;
     try {
       return await Promise.race([
-        // timeoutMS makes the driver itself give up (and drop the socket) at the deadline.
-        this.client.db(opts.db ?? 'admin').command(cmd, { timeoutMS: opts.deadlineMs }),
-        // A backstop in case the driver does not honour it (e.g. stuck in connection checkout).
+        // maxTimeMS makes the server give up; the client's socketTimeoutMS drops a socket that stays silent.
+        this.client.db(opts.db ?? 'admin').command({ ...cmd, maxTimeMS: opts.deadlineMs }),
+        // The deadline the caller sees, whatever the driver does (e.g. waiting for a pooled connection).
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new BaleenError('E_TIMEOUT', `${this.host} did not answer within ${opts.deadlineMs} ms.`, { host: this.host })), opts.deadlineMs + 500);
         }),
         new Promise<never>((_, reject) => {
-          onAbort = () => reject(new BaleenError('E_CANCELLED', 'Cancelled.'));
+          onAbort = () => reject(opts.signal?.reason instanceof BaleenError ? opts.signal.reason : new BaleenError('E_CANCELLED', 'Cancelled.'));
           if (opts.signal?.aborted) onAbort();
           opts.signal?.addEventListener('abort', onAbort, { once: true });
         }),

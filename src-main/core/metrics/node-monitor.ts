@@ -75,7 +75,8 @@ export class NodeMonitor {
       id: this.o.nodeId,
       intervalMs: this.o.intervalMs,
       phaseMs: this.o.phaseMs,
-      deadlineMs: this.o.deadlineMs,
+      // A backstop only: the command's own deadline fires first and names the host in its error.
+      deadlineMs: this.o.deadlineMs + 1000,
       run: (ts, signal) => this.poll(ts, signal),
     });
   }
@@ -148,7 +149,7 @@ export class NodeMonitor {
       this.o.log.info('transient error, skipping one sample', { node: this.o.nodeId });
       return;
     }
-    const err = e instanceof BaleenError ? e : classifyMongoError(e, this.o.hostPort);
+    const err = e instanceof BaleenError ? e : classifyMongoError(e, this.client?.label ?? this.o.hostPort);
     this.failures++;
     this.retryAt = this.o.clock.now() + BACKOFF_MS[Math.min(this.failures, BACKOFF_MS.length) - 1]!;
     if (err.code !== 'E_TIMEOUT' && this.client) {

@@ -108,3 +108,29 @@ describe('GaugeBank: gauges wander plausibly', () => {
     expect(() => g.define('x', 0, 1, 0)).toThrow(RangeError);
   });
 });
+
+describe('CounterBank with a fractional origin (monotonic clocks)', () => {
+  it('always finishes advancing, even when a bucket end rounds onto the read time', () => {
+    // Found by search: with this origin, origin + 62421 × 1000 rounds to exactly t.
+    const origin = 5638092.8810452;
+    const t = 68059092.88104519;
+    const bank = new CounterBank(1, origin);
+    bank.define('x', 10, 0);
+    expect(bank.value('x', t)).toBeCloseTo(((t - origin) / 1000) * 10, 6);
+    expect(bank.value('x', t + 2500)).toBeCloseTo(((t + 2500 - origin) / 1000) * 10, 6);
+  });
+
+  it('finishes for any fractional origin and read times (property)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1e9, noNaN: true }), fc.array(fc.double({ min: 0, max: 5e4, noNaN: true }), { maxLength: 20 }), (origin, steps) => {
+        const bank = new CounterBank(3, origin);
+        bank.define('x', 5, 0);
+        let at = origin;
+        for (const s of steps) {
+          at += s;
+          expect(bank.value('x', at)).toBeCloseTo(((at - origin) / 1000) * 5, 3);
+        }
+      }),
+    );
+  });
+});

@@ -80,10 +80,10 @@ export class CounterBank {
     }
     let t = c.atMs;
     let acc = 0;
-    while (t < toMs) {
-      const bucket = Math.floor((t - this.originMs) / BUCKET_MS);
-      const bucketEnd = this.originMs + (bucket + 1) * BUCKET_MS;
-      const end = Math.min(toMs, bucketEnd);
+    // Step by bucket index, not by recomputing the bucket from t: with a fractional origin (monotonic
+    // clocks are) rounding can put a bucket's end exactly on t, and recomputing would never move on.
+    for (let bucket = Math.floor((t - this.originMs) / BUCKET_MS); t < toMs; bucket++) {
+      const end = Math.min(toMs, Math.max(t, this.originMs + (bucket + 1) * BUCKET_MS));
       const noise = 2 * unit3(this.seed, c.key, bucket) - 1;
       acc += ((end - t) / BUCKET_MS) * c.perSecond * (1 + c.jitter * noise);
       t = end;
