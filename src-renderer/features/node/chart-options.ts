@@ -132,7 +132,8 @@ export interface BuildOptions extends ChartTheme {
 export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOption {
   const scheme = opts.dark ? 'dark' : 'light';
   const twoAxes = model.axes.length > 1;
-  const marks = model.series[0]?.metric;
+  // Gaps and restarts hang off one series: one that has data, so they draw even when others are unavailable.
+  const marks = (model.series.find((s) => s.points.some((p) => p[1] !== null)) ?? model.series[0])?.metric;
   const series: LineSeriesOption[] = model.series.map((s) => ({
     id: s.metric,
     name: s.label,
@@ -148,8 +149,9 @@ export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOp
           markArea: {
             silent: false,
             itemStyle: { color: GAP_FILL[scheme] },
-            label: { show: true, position: 'insideTop', fontSize: 10, formatter: '{b}' },
-            data: model.gaps.map((g) => [{ xAxis: g.from, name: shortReason(g.reason) }, { xAxis: g.to }]),
+            // The reason is in the tooltip: a label in a narrow area spills over the neighbouring plot.
+            label: { show: false },
+            data: model.gaps.map((g) => [{ xAxis: g.from, name: g.reason }, { xAxis: g.to }]),
           },
           markLine: {
             silent: false,
@@ -218,10 +220,6 @@ export function binaryInterval(model: ChartModel, axis: number): number | undefi
   let step = 1;
   while (max / step > 5) step *= 2;
   return step;
-}
-
-function shortReason(reason: string): string {
-  return reason.length > 40 ? `${reason.slice(0, 39)}…` : reason;
 }
 
 interface AxisParam {

@@ -132,4 +132,21 @@ describe('live series', () => {
     expect(pts).toHaveLength(11);
     expect(s.gaps).toEqual([]);
   });
+
+  it('stretches a gap the core opened to the first sample after it, as the store closes it', () => {
+    let s = emptyLive([CONN]);
+    s = applySamples(s, sample(T0, { [CONN]: 3 }));
+    s = applyGap(s, { from: T0, to: T0 + 500, reason: 'connection refused' });
+    s = applySamples(s, sample(T0 + 15_000, { [CONN]: 4 }));
+    expect(s.gaps).toEqual([{ from: T0, to: T0 + 15_000, reason: 'connection refused' }]);
+    s = applySamples(s, sample(T0 + 16_000, { [CONN]: 4 }));
+    expect(s.gaps).toEqual([{ from: T0, to: T0 + 15_000, reason: 'connection refused' }]);
+    // And no line is drawn across it.
+    expect(s.series[CONN]!.points).toEqual([
+      [T0, 3],
+      [T0 + 1, null],
+      [T0 + 15_000, 4],
+      [T0 + 16_000, 4],
+    ]);
+  });
 });

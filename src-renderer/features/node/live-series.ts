@@ -26,6 +26,8 @@ export interface LiveState {
   resets: readonly number[];
   lastUptime?: Point;
   lastPid?: Point;
+  /** Timestamp of the newest live sample (not the backfill): where an open gap ends. */
+  lastSampleTs?: number;
   /** Newest timestamp seen: the right edge of the window. */
   latestTs: number;
   windowMs: number;
@@ -57,6 +59,7 @@ export function applyBackfill(state: LiveState, result: MetricsQueryResult): Liv
     resets: [...new Set(result.resets)].sort((a, b) => a - b),
     lastUptime: undefined,
     lastPid: undefined,
+    lastSampleTs: undefined,
     latestTs: latest,
   };
   return trim(next);
@@ -115,12 +118,24 @@ export function applySamples(state: LiveState, ev: SamplesEvent): LiveState {
   const next: LiveState = {
     ...state,
     series,
+    gaps: closeGaps(state.gaps, state.lastSampleTs, ts),
+    lastSampleTs: Math.max(state.lastSampleTs ?? ts, ts),
     resets: reset && !state.resets.includes(ts) ? [...state.resets, ts] : state.resets,
     lastUptime: uptime !== undefined ? { ts, value: uptime } : state.lastUptime,
     lastPid: pid !== undefined ? { ts, value: pid } : state.lastPid,
     latestTs: Math.max(state.latestTs, ts),
   };
   return trim(next);
+}
+
+/**
+ * The core reports a gap once, when it opens (`to` = the moment it noticed), and closes it in the store
+ * at the next sample. Do the same live: the first sample after a gap that opened since the previous
+ * sample stretches that gap to this sample, so the shaded area spans the whole outage.
+ */
+function closeGaps(gaps: readonly Gap[], prevSampleTs: number | undefined, ts: number): readonly Gap[] {
+  if (prevSampleTs === undefined || !gaps.some((g) => g.from >= prevSampleTs && g.to < ts)) return gaps;
+  return gaps.map((g) => (g.from >= prevSampleTs && g.to < ts ? { ...g, to: ts } : g));
 }
 
 /** A window when the node was unreachable: shaded on the charts, and no line is drawn across it. */
@@ -130,7 +145,9 @@ export function applyGap(state: LiveState, gap: Gap): LiveState {
   const series: Record<string, SeriesState> = { ...state.series };
   for (const m of state.metrics) {
     const s = series[m];
-    if (s && endsWithValue(s.points) && lastTs(s.points) < gap.from) series[m] = { ...s, points: [...s.points, [gap.from, null]] };
+    // The core's gap usually starts at the last good sample: break just after it, so no line crosses the gap.
+    const last = s ? lastTs(s.points) : Infinity;
+    if (s && endsWithValue(s.points) && last <= gap.from) series[m] = { ...s, points: [...s.points, [Math.max(gap.from, last + 1), null]] };
   }
   return trim({ ...state, series, gaps, latestTs: Math.max(state.latestTs, gap.to) });
 }
