@@ -30,6 +30,8 @@ export interface SimulatorOptions {
   topology?: SimTopology;
   /** Per-second workload rates; counters advance with them on `clock`. */
   rates?: Partial<SimRates>;
+  /** Per-second noise on counters, 0..1 (default 0.3). 0 makes counters advance exactly at their rates. */
+  jitter?: number;
   clock?: Clock;
   /** Seeds pids, object ids and every noise stream. Default 1. */
   seed?: number;
@@ -114,6 +116,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       seed,
       clock,
       rates: opts.rates,
+      jitter: opts.jitter,
       topology,
       awaitableHello: opts.awaitableHello ?? true,
       connectionBaseline: opts.connectionBaseline,

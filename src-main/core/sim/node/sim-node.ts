@@ -13,6 +13,8 @@ export interface SimNodeOptions {
   seed: number;
   clock: Clock;
   rates?: Partial<SimRates>;
+  /** Per-second noise on counters, 0..1 (default 0.3: each second's increment is 70–130 % of the rate). */
+  jitter?: number;
   topology?: SimTopology;
   /** Include topologyVersion in hello so drivers switch to the streaming (awaitable) protocol. */
   awaitableHello?: boolean;
@@ -76,6 +78,7 @@ export class SimNode {
   readonly maxIncomingConnections: number;
   readonly host: HostFacts;
   private rates: SimRates;
+  private readonly jitter: number | undefined;
   private inc: Incarnation;
   private readonly topologyListeners = new Set<() => void>();
   private readonly unsubscribeTopology: () => void;
@@ -96,6 +99,7 @@ export class SimNode {
     this.connectionBaseline = nonNegativeInt(opts.connectionBaseline ?? 0, 'connectionBaseline');
     this.maxIncomingConnections = nonNegativeInt(opts.maxIncomingConnections ?? 838_860, 'maxIncomingConnections');
     this.rates = mergeRates(DEFAULT_RATES, opts.rates ?? {});
+    this.jitter = opts.jitter;
     const memSizeMB = opts.host?.memSizeMB ?? 16_384;
     this.host = {
       hostname: hostName,
@@ -309,7 +313,7 @@ export class SimNode {
     const noiseSeed = (this.seed + Math.imul(generation, 0x632be5ab)) >>> 0;
     const startMono = this.clock.monotonic();
     const counters = new CounterBank(noiseSeed, startMono);
-    for (const [id, r] of Object.entries(counterRates(this.rates))) counters.define(id, r);
+    for (const [id, r] of Object.entries(counterRates(this.rates))) counters.define(id, r, this.jitter);
     const gauges = new GaugeBank(noiseSeed, startMono);
     for (const [id, [lo, hi]] of Object.entries(gaugeRanges(this.rates, this.host))) gauges.define(id, lo, hi);
     return {
