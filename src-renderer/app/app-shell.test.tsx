@@ -1,4 +1,4 @@
-import { act, screen, waitFor, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import { FakeTransport, FakeTransportState } from '../client/fake-transport';
 import { AppShell } from './app-shell';
 import { connectionSummary, nodeSummary, renderWithApp } from './test-harness';
@@ -72,5 +72,28 @@ describe('App shell', () => {
     window.location.hash = '#/nowhere';
     renderWithApp(<AppShell />, { fake: fakeCore() });
     expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
+  });
+});
+
+describe('Error boundary', () => {
+  it('shows a failing page as a message and recovers on navigation', async () => {
+    const { ErrorBoundary } = await import('../components/error-boundary');
+    const Boom = () => {
+      throw new Error('kaboom');
+    };
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { rerender } = render(
+      <ErrorBoundary resetKey="/a">
+        <Boom />
+      </ErrorBoundary>,
+    );
+    expect(screen.getByRole('alert')).toHaveTextContent('This page failed: kaboom');
+    rerender(
+      <ErrorBoundary resetKey="/b">
+        <p>fine</p>
+      </ErrorBoundary>,
+    );
+    expect(screen.getByText('fine')).toBeInTheDocument();
+    spy.mockRestore();
   });
 });

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { AppInfo } from '../../src-shared/contract';
 import { useClient, useRetryNow, useTransportState } from '../client';
+import { ErrorBoundary } from '../components/error-boundary';
 import { useHashPath } from '../lib/hash-route';
 import { hrefs } from '../lib/hrefs';
 import { resolve, ROUTES } from './routes';
@@ -107,7 +108,7 @@ export function AppShell() {
       <main id="main" ref={main} tabIndex={-1} className="main">
         <ConnectionBanner />
         {resolved ? (
-          resolved.route.render(resolved.params)
+          <ErrorBoundary resetKey={path}>{resolved.route.render(resolved.params)}</ErrorBoundary>
         ) : (
           <div className="page">
             <h1>Page not found</h1>
