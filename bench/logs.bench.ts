@@ -1,11 +1,14 @@
 // `baleen logs analyze --json` throughput on a large JSON logv2 file: Hatchet's 6.0 sample log
 // (almost all slow queries) repeated to ~200 MB in a temp dir, analysed on one thread and on all
-// cores, with peak RSS; plus a plain JSON.parse-every-line pass as the reference ceiling.
+// cores, each run in its own process so its peak RSS (worker threads included) is its own; plus a
+// plain JSON.parse-every-line pass as the reference ceiling.
 //
 //   npx tsx bench/logs.bench.ts            (BENCH_LOGS_MB=200 by default; the temp file is deleted)
-import { createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { logsCommand } from '../src-main/cli/commands/logs';
 import type { CliIO } from '../src-main/cli/io';
@@ -37,29 +40,37 @@ async function jsonParseBaseline(file: string, bytes: number): Promise<void> {
   line('logs.jsonparse.baseline', { mb_per_s: (bytes / 1e6 / (ms / 1000)).toFixed(1), wall_ms: ms.toFixed(0), lines });
 }
 
-async function analyze(file: string, bytes: number, threads: number): Promise<void> {
+/** Child mode: one `logs analyze --json` run; prints its figures as one JSON line. */
+async function child(file: string, threads: number): Promise<void> {
   let out = 0;
   let err = '';
   const io: CliIO = { stdout: (s) => void (out += s.length), stderr: (s) => void (err += s), env: {}, cwd: process.cwd(), isTTY: false };
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const code = await logsCommand.run(['analyze', file, '--json', '--threads', String(threads)], io, new AbortController().signal);
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  if (code !== 0) throw new Error(`logs analyze exited ${code}: ${err}`);
+  process.stdout.write(`${JSON.stringify({ code, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS, out, err })}\n`);
+}
+
+function analyze(file: string, bytes: number, threads: number): void {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', file, String(threads)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  let res: { code: number; ms: number; cpuMs: number; maxRssKb: number; out: number; err: string };
+  try {
+    res = JSON.parse(last) as typeof res;
+  } catch {
+    throw new Error(`bench child failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
+  }
+  if (res.code !== 0) throw new Error(`logs analyze exited ${res.code}: ${res.err}`);
   line(`logs.analyze.threads=${threads}`, {
-    mb_per_s: (bytes / 1e6 / (ms / 1000)).toFixed(1),
-    wall_ms: ms.toFixed(0),
-    cpu_ms: ((cpu.user + cpu.system) / 1000).toFixed(0),
-    peak_rss_mb: (peak / 1e6).toFixed(0),
-    json_bytes: out,
-    ...(err.includes('unavailable') ? { fallback: 'single-thread' } : {}),
+    mb_per_s: (bytes / 1e6 / (res.ms / 1000)).toFixed(1),
+    wall_ms: res.ms.toFixed(0),
+    cpu_ms: res.cpuMs.toFixed(0),
+    peak_rss_mb: (res.maxRssKb / 1024).toFixed(0),
+    json_bytes: res.out,
+    ...(res.err.includes('unavailable') ? { fallback: 'single-thread' } : {}),
   });
 }
 
@@ -81,13 +92,15 @@ async function main(): Promise<void> {
     closeSync(fd);
     const bytes = statSync(file).size;
     line('logs.bench.input', { mb: (bytes / 1e6).toFixed(1), copies: Math.round(bytes / one.length), cores: availableParallelism(), loadavg_1m: loadavg()[0]!.toFixed(2) });
+    analyze(file, bytes, 1);
+    analyze(file, bytes, Math.max(2, Math.min(availableParallelism(), 8)));
     await jsonParseBaseline(file, bytes);
-    await analyze(file, bytes, 1);
-    await analyze(file, bytes, Math.max(2, Math.min(availableParallelism(), 8)));
     line('logs.bench.done', { loadavg_1m: loadavg()[0]!.toFixed(2) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-await main();
+const at = process.argv.indexOf('--child');
+if (at >= 0) await child(process.argv[at + 1]!, Number(process.argv[at + 2]));
+else await main();

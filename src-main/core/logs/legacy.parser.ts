@@ -1,6 +1,7 @@
 import { baleenShapeHash, type Operation, type ShapeInput } from '../diagnosis';
 import type { AuthInfo, LogEvent, LogEventBase, NodeInfo } from './log-event';
 import { clientInfo } from './logv2.parser';
+import { commandNamespace } from './namespace';
 import { ShapeCache, shapeRef } from './shape-cache';
 import { parseShellDoc } from './shell-doc.parser';
 import { CtimeYears, ctimeToMs, parseCtimeAt, parseIsoAt } from './timestamp';
@@ -194,7 +195,7 @@ export class LegacyParser {
       const first = isObj(value) ? Object.keys(value)[0] : undefined;
       op = command.name ?? first ?? 'command';
       const target = first !== undefined && isObj(value) ? own(value, first) : undefined;
-      if (typeof target === 'string' && ns.endsWith('.$cmd')) ns = `${ns.slice(0, -4)}${target}`;
+      ns = commandNamespace(ns, first, typeof target === 'string' ? target : undefined);
       const cmdOp = op;
       shapeDoc = { op, raw: command.raw, input: () => commandShapeInput(cmdOp, value) };
     } else if (op === 'getmore' && orig !== undefined) {

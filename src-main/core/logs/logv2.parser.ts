@@ -1,6 +1,7 @@
 import type { Operation, ShapeInput } from '../diagnosis';
 import { MemberCursor, parseJson, readNumber, readString, skipValue, skipWs, stringEnd } from './json-scan';
 import type { AuthInfo, ClientInfo, ConnectionRef, LogEvent, LogEventBase, NodeInfo } from './log-event';
+import { commandNamespace } from './namespace';
 import { ShapeCache, shapeRef, type CachedShape } from './shape-cache';
 import { parseIsoAt } from './timestamp';
 
@@ -431,7 +432,7 @@ export class Logv2Parser {
       shapeFrom = orig;
       shapeOp = orig.name ?? opName;
     }
-    if (cmd !== undefined && cmd.target !== undefined && ns.endsWith('.$cmd')) ns = `${ns.slice(0, -4)}${cmd.target}`;
+    if (cmd !== undefined) ns = commandNamespace(ns, cmd.name, cmd.target);
     op.ns = ns;
     op.op = opName;
     op.durationMs = duration;
