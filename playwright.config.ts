@@ -8,7 +8,7 @@ export default defineConfig({
   outputDir: './test-results/e2e',
   workers: 1,
   timeout: 60_000,
-  reporter: [['list'], ['json']],
+  reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: {
     headless: true,
     screenshot: 'only-on-failure',

@@ -54,7 +54,6 @@ const pwJson = join(results, 'playwright.json');
 rmSync(pwJson, { force: true });
 if (built) {
   step('e2e (Playwright, Chromium)', bin('playwright'), ['test'], {
-    env: { PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson },
     parse() {
       const j = readJson(pwJson);
       return j && { passed: j.stats.expected + j.stats.flaky, failed: j.stats.unexpected, skipped: j.stats.skipped };

@@ -1,6 +1,6 @@
 import type { LineSeriesOption } from 'echarts/charts';
 import type { TitleComponentOption } from 'echarts/components';
-import { binaryInterval, buildChartOption, chartModel, renderTooltip, unavailableNote } from './chart-options';
+import { binaryInterval, buildChartOption, chartModel, liveWindow, renderTooltip, unavailableNote } from './chart-options';
 import { NODE_CHARTS, NODE_METRICS, type ChartKey } from './chart-specs';
 import { applyGap, applySamples, emptyLive, type LiveState } from './live-series';
 
@@ -41,7 +41,7 @@ describe('node charts', () => {
     expect(mem.allUnavailable).toBe(true);
   });
 
-  it('builds line series with the rates as data, on a time axis spanning the window', () => {
+  it('builds line series with the rates as data, on a time axis that starts at the data while history is short', () => {
     const model = chartModel(spec('ops'), liveWithOps());
     const opt = buildChartOption(model, { dark: false });
     const series = opt.series as LineSeriesOption[];
@@ -51,7 +51,7 @@ describe('node charts', () => {
       [T0 + 2000, 200],
       [T0 + 3000, 200],
     ]);
-    expect(opt.xAxis).toMatchObject({ type: 'time', min: T0 + 3000 - 15 * 60_000, max: T0 + 3000 });
+    expect(opt.xAxis).toMatchObject({ type: 'time', min: T0 + 3000 - 60_000, max: T0 + 3000 });
     expect((opt.title as TitleComponentOption).show).toBe(false);
   });
 
@@ -114,5 +114,24 @@ describe('node charts', () => {
     expect(binaryInterval(chartModel(spec('memory'), live), 0)).toBe(1024);
     expect(binaryInterval(chartModel(spec('ops'), live), 0)).toBeUndefined();
     expect(binaryInterval(chartModel(spec('network'), live), 0)).toBeUndefined();
+  });
+});
+
+describe('liveWindow', () => {
+  const live = { latestTs: 10_000_000, windowMs: 15 * 60_000, gaps: [] as { from: number; to: number; reason: string }[] };
+
+  it('starts at the first sample while history is shorter than the window, showing at least a minute', () => {
+    expect(liveWindow(live, live.latestTs - 10_000)).toEqual({ from: live.latestTs - 60_000, to: live.latestTs });
+    expect(liveWindow(live, live.latestTs - 5 * 60_000)).toEqual({ from: live.latestTs - 5 * 60_000, to: live.latestTs });
+  });
+
+  it('shows the whole window once history is longer, or when there is none', () => {
+    expect(liveWindow(live, live.latestTs - 60 * 60_000)).toEqual({ from: live.latestTs - live.windowMs, to: live.latestTs });
+    expect(liveWindow(live, null)).toEqual({ from: live.latestTs - live.windowMs, to: live.latestTs });
+  });
+
+  it('keeps an older gap in view', () => {
+    const withGap = { ...live, gaps: [{ from: live.latestTs - 3 * 60_000, to: live.latestTs - 2 * 60_000, reason: 'x' }] };
+    expect(liveWindow(withGap, live.latestTs - 10_000).from).toBe(live.latestTs - 3 * 60_000);
   });
 });

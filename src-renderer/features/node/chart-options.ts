@@ -54,6 +54,7 @@ export function chartModel(spec: ChartSpec, live: LiveState): ChartModel {
   const unavailable: ChartModel['unavailable'] = [];
   let plotted = 0;
   let newest: number | null = null;
+  let oldest: number | null = null;
   for (const s of spec.series) {
     const st = live.series[s.metric];
     const points = st?.points ?? [];
@@ -63,6 +64,7 @@ export function chartModel(spec: ChartSpec, live: LiveState): ChartModel {
       if (p[1] === null) continue;
       plotted++;
       if (newest === null || p[0] > newest) newest = p[0];
+      if (oldest === null || p[0] < oldest) oldest = p[0];
     }
   }
   return {
@@ -77,8 +79,22 @@ export function chartModel(spec: ChartSpec, live: LiveState): ChartModel {
     resets: live.resets,
     plotted,
     lastTs: newest,
-    window: { from: live.latestTs - live.windowMs, to: live.latestTs },
+    window: liveWindow(live, oldest),
   };
+}
+
+/** Shortest span the axis shows, so the first few samples do not stretch across the whole chart. */
+const MIN_SPAN_MS = 60_000;
+
+/**
+ * The x range: the last `windowMs`, except while history is shorter than that — then it starts at the
+ * first sample (a fresh connection fills the chart instead of hugging its right edge).
+ */
+export function liveWindow(live: Pick<LiveState, 'latestTs' | 'windowMs' | 'gaps'>, oldest: number | null): { from: number; to: number } {
+  const full = live.latestTs - live.windowMs;
+  const firstEvidence = Math.min(oldest ?? Infinity, ...live.gaps.map((g) => g.from));
+  if (!Number.isFinite(firstEvidence) || firstEvidence <= full) return { from: full, to: live.latestTs };
+  return { from: Math.min(firstEvidence, live.latestTs - MIN_SPAN_MS), to: live.latestTs };
 }
 
 /** The "why" of missing metrics, grouped by reason: "No data — FerretDB does not report opcounters". */
@@ -176,8 +192,8 @@ export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOp
     backgroundColor: 'transparent',
     animation: false,
     title: { ...title, textStyle: { fontSize: 14, fontWeight: 'normal' }, subtextStyle: { fontSize: 12, width: 360, overflow: 'break' } },
-    // One scrolling row: a wrapped legend would run into the axis names.
-    legend: { top: 0, type: 'scroll', data: model.series.map((s) => s.label) },
+    // One row of compact items: six opcounters fit the narrowest chart without paging.
+    legend: { top: 0, type: 'scroll', itemGap: 6, itemWidth: 14, textStyle: { fontSize: 11 }, data: model.series.map((s) => s.label) },
     // ECharts 6 keeps axis labels inside the box on its own (grid.outerBoundsMode 'auto').
     grid: { left: 48, right: twoAxes ? 48 : 16, top: 52, bottom: 24 },
     tooltip: {
