@@ -35,6 +35,7 @@ const readJson = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : n
 
 step('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json']);
 step('typecheck (web)', bin('tsc'), ['-p', 'tsconfig.web.json']);
+step('typecheck (e2e)', bin('tsc'), ['-p', 'tsconfig.e2e.json']);
 step('lint', bin('eslint'), ['.']);
 
 const vitestJson = join(results, 'vitest.json');
