@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { BaleenError, errorMessage, type ErrorEnvelope } from '../../../src-shared/domain/errors';
 import { analyzeInto, sniffNode } from './analyze-input';
@@ -125,6 +125,12 @@ function spawn(setup: WorkerSetup): Worker {
     // A fixed bootstrap (no user input): register the TypeScript loader, then load this module.
     const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => (m.register ?? m.default.register)()).then(() => import(${JSON.stringify(self)}))`;
     return new Worker(bootstrap, { eval: true, workerData: setup });
+  }
+  // Bundled: prefer the small dedicated entry next to the entries (out/main/logs-worker.js) over
+  // the chunk holding this code, which may carry the whole CLI.
+  for (const rel of ['./logs-worker.js', '../logs-worker.js']) {
+    const candidate = new URL(rel, self);
+    if (candidate.href !== self && existsSync(fileURLToPath(candidate))) return new Worker(candidate, { workerData: setup });
   }
   return new Worker(new URL(self), { workerData: setup });
 }
