@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBaleen } from '../helpers/cli';
-import { analyzeLogs, analyzeParallel, type LogAnalysisReport } from '../../src-main/core/logs';
+import { analyzeLogs, analyzeParallel, readInput, type LogAnalysisReport } from '../../src-main/core/logs';
 import { buildTar } from '../../src-main/core/logs/tar-writer.fixture';
 
 let dir: string;
@@ -166,6 +166,22 @@ describe('baleen logs analyze', () => {
     const { code, report: r } = await json(['empty.log']);
     expect(code).toBe(0);
     expect([r.lines, r.parsed, r.unparsed, r.format, r.firstTs]).toEqual([0, 0, 0, 'unknown', null]);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('reports an unreadable file as a file error and goes on with the others', async () => {
+    writeFileSync(join(dir, 'locked.log'), `${LEGACY}\n`, { mode: 0o000 });
+    const { code, report: r } = await json(['locked.log', 'legacy.log']);
+    expect(code).toBe(1);
+    expect(r.files.map((f) => [f.path, f.lines, f.error !== undefined])).toEqual([
+      ['locked.log', 0, true],
+      ['legacy.log', 5, false],
+    ]);
+  });
+
+  it('ends an input that vanished or broke mid-read with an error piece, never an exception', async () => {
+    const pieces: string[] = [];
+    for await (const p of readInput({ path: 'gone.log', file: join(dir, 'gone.log'), size: 10, mtimeMs: 0, container: 'plain' })) pieces.push(p.type === 'error' ? `error:${p.message}` : p.type);
+    expect(pieces).toEqual(['begin', 'end', expect.stringMatching(/^error:gone\.log: ENOENT/)]);
   });
 
   it('refuses bad usage (exit 2) and missing paths (exit 1) with clear messages', async () => {

@@ -57,7 +57,9 @@ export async function expandInputs(paths: string[], cwd: string): Promise<{ inpu
       found.sort((a, b) => (a.firstTs < b.firstTs ? -1 : a.firstTs > b.firstTs ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       for (const f of found) inputs.push({ path: f.path, file: f.file, size: f.size, mtimeMs: f.mtimeMs, container: f.container });
     } else if (st.isFile()) {
-      const sniff = await sniffFile(abs);
+      // A file named explicitly is read whatever it looks like; if it cannot even be sniffed,
+      // reading it reports why (as a file error, after the other inputs are read).
+      const sniff = await sniffFile(abs).catch(() => ({ container: 'plain' as const }));
       inputs.push({ path: p, file: abs, size: st.size, mtimeMs: st.mtimeMs, container: sniff.container });
     } else {
       skipped.push({ path: p, reason: 'not a regular file' });
@@ -130,11 +132,21 @@ export async function sniffFile(file: string): Promise<{ container: 'plain' | 'g
  * an `error` piece after everything that could be read: nothing already read is lost.
  */
 export async function* readInput(input: LogInput, signal?: AbortSignal, range?: { start: number; end: number }): AsyncGenerator<InputPiece> {
-  if (input.container === 'plain') {
-    yield* readPlain(input, signal, range);
-    return;
+  // Whatever fails (permission denied, the file vanished, a disk error) ends this input with an
+  // error piece after what was read; only cancellation propagates.
+  let open = false;
+  try {
+    for await (const piece of input.container === 'plain' ? readPlain(input, signal, range) : readGzip(input, signal)) {
+      if (piece.type === 'begin') open = true;
+      else if (piece.type === 'end') open = false;
+      yield piece;
+    }
+  } catch (e) {
+    if (e instanceof BaleenError && e.code === 'E_CANCELLED') throw e;
+    if (!open) yield { type: 'begin', path: input.path, size: null };
+    yield { type: 'end' };
+    yield { type: 'error', message: `${basename(input.path)}: ${errorMessage(e)}` };
   }
-  yield* readGzip(input, signal);
 }
 
 function checkAbort(signal?: AbortSignal): void {
