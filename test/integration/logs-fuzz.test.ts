@@ -73,7 +73,8 @@ function readOnce(bytes: Buffer, chunk: number): number {
 
 function saveCounterexample(bytes: Buffer, note: string): string {
   mkdirSync(REGRESSIONS, { recursive: true });
-  const name = `${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.log`;
+  // `.in`, not `.log`: the repository ignores *.log.
+  const name = `${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.in`;
   writeFileSync(resolve(REGRESSIONS, name), bytes);
   writeFileSync(resolve(REGRESSIONS, `${name}.txt`), `${note}\n`);
   return name;
@@ -211,7 +212,7 @@ const build = (lines: [string, Mutation[]][]): Buffer => Buffer.concat(lines.map
 
 describe('FUZZ-1 mongod log readers', () => {
   it('FUZZ-1 replays every saved counterexample in test/fuzz-regressions/logs', () => {
-    const files = existsSync(REGRESSIONS) ? readdirSync(REGRESSIONS).filter((f) => f.endsWith('.log')) : [];
+    const files = existsSync(REGRESSIONS) ? readdirSync(REGRESSIONS).filter((f) => f.endsWith('.in')) : [];
     expect(files.length).toBeGreaterThan(0);
     const before = protoSnapshot();
     for (const f of files) {

@@ -57,6 +57,12 @@ export interface Operation {
   error?: OperationError;
 }
 
+/**
+ * Longest duration taken at face value (about 31 years): a bigger one is corruption, and would
+ * overflow totals.
+ */
+export const MAX_DURATION_MS = 1e12;
+
 /** The client host of an `ip:port` / `[v6]:port` address; grouping by host survives port churn. */
 export function clientHost(remote: string): string {
   if (remote.startsWith('[')) {

@@ -319,7 +319,9 @@ export class ShapeStatsTable {
 
 const round = (x: number, digits = 2): number => {
   const f = 10 ** digits;
-  return Math.round(x * f) / f;
+  const y = Math.round(x * f) / f;
+  // Near the top of the double range x·f overflows: keep x rather than report Infinity.
+  return Number.isFinite(y) ? y : x;
 };
 
 function summarise(e: Entry): ShapeSummary {

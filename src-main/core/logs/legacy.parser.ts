@@ -1,4 +1,4 @@
-import { baleenShapeHash, type Operation, type ShapeInput } from '../diagnosis';
+import { baleenShapeHash, MAX_DURATION_MS, type Operation, type ShapeInput } from '../diagnosis';
 import type { AuthInfo, LogEvent, LogEventBase, NodeInfo } from './log-event';
 import { clientInfo } from './logv2.parser';
 import { commandNamespace } from './namespace';
@@ -104,7 +104,7 @@ export class LegacyParser {
     // Cheap first-letter gates keep the regexes off most lines.
     if (msg.endsWith('ms')) {
       const m = SLOW_OP.exec(msg);
-      if (m !== null) {
+      if (m !== null && Number(m[4]) <= MAX_DURATION_MS) {
         const op = this.slowOp(base, m[1]!, m[2]!, m[3]!, Number(m[4]));
         if (op !== undefined) return { ...base, kind: 'slowOp', op };
       }

@@ -101,6 +101,8 @@ describe('Logv2Parser', () => {
     expect(parse(`${FIND}}`)).toEqual({ kind: 'unparsed', reason: 'bad-json' });
     expect(parse('{"a":1}')).toEqual({ kind: 'unparsed', reason: 'no-header' });
     expect(parse('{"t":{"$date":"not a date"},"s":"I","c":"X","id":1,"ctx":"-","msg":"m"}')).toEqual({ kind: 'unparsed', reason: 'bad-timestamp' });
+    // A duration no operation can have (the fuzzer found 1.8e306) is corruption, not an operation.
+    expect(ev('{"t":{"$date":"2024-01-01T00:00:00Z"},"s":"I","c":"COMMAND","id":51803,"ctx":"conn1","msg":"Slow query","attr":{"ns":"db.c","durationMillis":1.797693134862316e+306}}', 'other').id).toBe(51803);
     // A slow-query line without the fields an operation needs is still a parsed line.
     expect(ev('{"t":{"$date":"2024-01-01T00:00:00Z"},"s":"I","c":"COMMAND","id":51803,"ctx":"conn1","msg":"Slow query","attr":{"type":"command"}}', 'other').id).toBe(51803);
   });

@@ -1,4 +1,4 @@
-import type { Operation, ShapeInput } from '../diagnosis';
+import { MAX_DURATION_MS, type Operation, type ShapeInput } from '../diagnosis';
 import { MemberCursor, parseJson, readNumber, readString, skipValue, skipWs, stringEnd } from './json-scan';
 import type { AuthInfo, ClientInfo, ConnectionRef, LogEvent, LogEventBase, NodeInfo } from './log-event';
 import { commandNamespace } from './namespace';
@@ -419,7 +419,7 @@ export class Logv2Parser {
       if (!c.after(e)) break;
     }
     if (c.failed) return -1;
-    if (ns === undefined || duration === undefined || duration < 0) return c.end;
+    if (ns === undefined || duration === undefined || !(duration >= 0 && duration <= MAX_DURATION_MS)) return c.end;
 
     let opName: string;
     let shapeFrom: CommandScan | undefined = cmd;
