@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../src-main/core/audit/audit-log';
@@ -82,8 +82,40 @@ export async function pinKey(kit: SshKit, host: string, port: number, blob: Buff
   await kit.verifier.trust({ host, port, keyType: type, key: blob.toString('base64'), fingerprint: fingerprintOf(blob) }, 'test');
 }
 
-/** Listening TCP servers in this process (SEC-S7 baseline checks). */
-export const listeningSockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+/**
+ * This process's listening TCP sockets as `ss -ltnp` would list them (SEC-S7): LISTEN rows of
+ * /proc/net/tcp{,6} whose inode is one of our file descriptors. Each is `address:port`.
+ */
+export function listeningPorts(): string[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // fd closed while we looked
+    }
+  }
+  const out: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== '0A' || !inodes.has(f[9]!)) continue;
+      const [hex, portHex] = f[1]!.split(':') as [string, string];
+      const addr = hex.length === 8 ? [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.') : hex;
+      out.push(`${addr}:${parseInt(portHex, 16)}`);
+    }
+  }
+  return out.sort();
+}
+
+export const listeningSockets = (): number => listeningPorts().length;
 
 export async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<number> {
   const start = Date.now();

@@ -1,5 +1,6 @@
 import { BaleenError } from '../../../src-shared/domain/errors';
 import type { Clock } from '../ports/clock';
+import type { ClientChannel } from 'ssh2';
 import type { SshChain } from './ssh-chain';
 
 /**
@@ -75,12 +76,15 @@ export interface ExecSessionSource {
   session(deadlineMs: number, signal?: AbortSignal): Promise<SshChain>;
 }
 
-export async function execAllowlisted(source: ExecSessionSource, template: ExecTemplate, args: Readonly<Record<string, string>>, o: ExecOptions): Promise<ExecResult> {
-  const command = buildExecCommand(template, args);
+export function execAllowlisted(source: ExecSessionSource, template: ExecTemplate, args: Readonly<Record<string, string>>, o: ExecOptions): Promise<ExecResult> {
+  let command: string;
+  try {
+    command = buildExecCommand(template, args);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   const cap = o.maxOutputBytes ?? 1024 * 1024;
   const started = o.clock.monotonic();
-  const chain = await source.session(o.deadlineMs, o.signal);
-  const ch = await chain.execRaw(command);
   return new Promise<ExecResult>((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -89,7 +93,9 @@ export async function execAllowlisted(source: ExecSessionSource, template: ExecT
     let exitCode: number | null = null;
     let exitSignal: string | null = null;
     let settled = false;
+    let ch: ClientChannel | undefined;
     const stop = () => {
+      if (!ch) return;
       // OpenSSH honours "signal" since 7.9; closing the channel covers servers that do not.
       try {
         ch.signal('KILL');
@@ -103,11 +109,14 @@ export async function execAllowlisted(source: ExecSessionSource, template: ExecT
       settled = true;
       timer.cancel();
       o.signal?.removeEventListener('abort', onAbort);
-      if (e) return reject(e);
+      if (e) {
+        stop();
+        return reject(e);
+      }
       resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode, exitSignal, truncated, durationMs: Math.round(o.clock.monotonic() - started) });
     };
     const take = (into: Buffer[]) => (d: Buffer) => {
-      if (truncated) return;
+      if (truncated || settled) return;
       const room = cap - total;
       if (d.length > room) {
         into.push(d.subarray(0, room));
@@ -120,21 +129,30 @@ export async function execAllowlisted(source: ExecSessionSource, template: ExecT
       into.push(d);
       total += d.length;
     };
-    const onAbort = () => {
-      stop();
-      settle(new BaleenError('E_CANCELLED', `The host command ${template.id} was cancelled.`));
-    };
-    const timer = o.clock.setTimeout(() => {
-      stop();
-      settle(new BaleenError('E_TIMEOUT', `The host command ${template.id} did not finish within ${o.deadlineMs} ms and was stopped.`, { template: template.id }));
-    }, Math.max(1, o.deadlineMs - (o.clock.monotonic() - started)));
+    const onAbort = () => settle(new BaleenError('E_CANCELLED', `The host command ${template.id} was cancelled.`));
+    // One deadline for everything: waiting for the session, opening the channel, running.
+    const timer = o.clock.setTimeout(
+      () => settle(new BaleenError('E_TIMEOUT', `The host command ${template.id} did not finish within ${o.deadlineMs} ms and was stopped.`, { template: template.id })),
+      o.deadlineMs,
+    );
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    ch.on('data', take(out));
-    ch.stderr.on('data', take(err));
-    ch.on('exit', (code: number | null, sig?: string) => {
-      exitCode = typeof code === 'number' ? code : null;
-      exitSignal = typeof sig === 'string' ? sig : null;
-    });
-    ch.on('close', () => settle(null));
+    if (o.signal?.aborted) return onAbort();
+    source
+      .session(o.deadlineMs, o.signal)
+      .then((chain) => chain.execRaw(command))
+      .then(
+        (channel) => {
+          ch = channel;
+          if (settled) return stop();
+          channel.on('data', take(out));
+          channel.stderr.on('data', take(err));
+          channel.on('exit', (code: number | null, sig?: string) => {
+            exitCode = typeof code === 'number' ? code : null;
+            exitSignal = typeof sig === 'string' ? sig : null;
+          });
+          channel.on('close', () => settle(null));
+        },
+        (e: unknown) => settle(e instanceof BaleenError ? e : new BaleenError('E_INTERNAL', `The host command ${template.id} failed: ${String(e)}`)),
+      );
   });
 }

@@ -216,7 +216,6 @@ export class SshTunnel {
     const ac = new AbortController();
     this.attemptAbort = ac;
     this.attemptsStarted++;
-    this.setStatus('connecting', this.lastError ? { error: this.lastError.toEnvelope() } : {});
     const p = connectChain(this.o.hops, this.deps, ac.signal).then(
       (chain) => {
         this.attempt = null;
@@ -246,6 +245,8 @@ export class SshTunnel {
     this.attempt = p;
     // Nobody may be waiting (an automatic reconnect): the rejection is handled here, status carries it.
     p.catch(() => undefined);
+    // Announced once the attempt is joinable, so a listener that calls connect() joins it.
+    this.setStatus('connecting', this.lastError ? { error: this.lastError.toEnvelope() } : {});
     return p;
   }
 
