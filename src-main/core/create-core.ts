@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { AppInfo } from '../../src-shared/contract';
 import type { Handlers } from '../rpc';
 import { AuditLog } from './audit/audit-log';
-import { ConnectionManager, type MonitoringSettings } from './connections/connection-manager';
+import { ConnectionManager, type ConnectionSeams, type MonitoringSettings } from './connections/connection-manager';
 import { EventBus } from './events';
 import { queryMetrics } from './metrics/metrics-query';
 import { PollScheduler } from './metrics/poll-scheduler';
@@ -23,7 +23,10 @@ export interface CoreDeps {
   shell: AppInfo['shell'];
   clock?: Clock;
   logger?: Logger;
+  /** Where secrets live: the OS keychain (KeychainSecretStore) in the product; session memory by default. */
   secrets?: SecretStore;
+  /** Where sockets go and how names resolve (tests: an address map; later: SSH tunnels). */
+  connectionSeams?: ConnectionSeams;
   monitoring?: Partial<MonitoringSettings>;
   random?: () => number;
 }
@@ -56,10 +59,22 @@ export function createCore(deps: CoreDeps): Core {
   const audit = new AuditLog(deps.sqlite, join(deps.dataDir, 'audit.db'), clock);
   const events = new EventBus();
   const scheduler = new PollScheduler(clock);
+  const secrets: SecretStore = deps.secrets ?? new MemorySecretStore();
+  // SEC-C2: secrets that cannot be persisted are kept for the session, and the audit log says why.
+  const storageUnavailable = (reason: string) => {
+    try {
+      audit.record({ action: 'secrets.storage_unavailable', target: 'secrets', details: { reason } });
+    } catch {
+      // The audit log being unwritable is reported by the actions it refuses.
+    }
+  };
+  if (!secrets.persistence.persistent) storageUnavailable(secrets.persistence.reason);
+  const offSecretsLost = secrets.onPersistenceLost?.(storageUnavailable);
   const connections = new ConnectionManager({
     config,
     store,
-    secrets: deps.secrets ?? new MemorySecretStore(),
+    secrets,
+    ...(deps.connectionSeams ? { seams: deps.connectionSeams } : {}),
     audit,
     bus: events,
     clock,
@@ -74,8 +89,19 @@ export function createCore(deps: CoreDeps): Core {
   const handlers: Handlers = {
     'app.info': () => ({ version: APP_VERSION, startedAt, dataDir: deps.dataDir, shell: deps.shell }),
     'connections.list': () => connections.list(),
+    'connections.get': (input) => connections.get(input.id),
     'connections.add': (input, ctx) => connections.add(input, actorOf(ctx), ctx.signal),
+    'connections.update': (input, ctx) => connections.update(input, actorOf(ctx), ctx.signal),
     'connections.remove': async (input, ctx) => ({ removed: await connections.remove(input.id, actorOf(ctx)) }),
+    'connections.parse': (input) => connections.parse(input),
+    'connections.test': (input, ctx) => connections.test(input, actorOf(ctx), ctx.signal),
+    'connections.connect': (input, ctx) => connections.connect(input.id, actorOf(ctx), ctx.signal),
+    'connections.disconnect': (input, ctx) => connections.disconnect(input.id, actorOf(ctx)),
+    'connections.rediscover': (input, ctx) => connections.rediscover(input.id, actorOf(ctx), ctx.signal),
+    'connections.capabilities': (input) => connections.capabilities(input.nodeId),
+    'connections.secretStorage': () => connections.secretStorage(),
+    'connections.import': (input, ctx) => connections.importProfiles(input, actorOf(ctx)),
+    'connections.export': (input, ctx) => connections.exportProfiles(input, actorOf(ctx)),
     'connections.startMonitoring': (input, ctx) => connections.startMonitoring(input.nodeId, actorOf(ctx)),
     'connections.stopMonitoring': (input, ctx) => connections.stopMonitoring(input.nodeId, actorOf(ctx)),
     'metrics.query': (input) => queryMetrics(store, input, clock.now()),
@@ -92,6 +118,8 @@ export function createCore(deps: CoreDeps): Core {
       if (disposed) return;
       disposed = true;
       await connections.dispose();
+      offSecretsLost?.();
+      secrets.dispose?.();
       store.close();
       config.close();
       audit.close();

@@ -25,16 +25,48 @@ function rootCause(e: unknown): DriverishError {
   return cur ?? {};
 }
 
+export type NetworkReasonKind = 'refused' | 'dns' | 'timeout' | 'reset' | 'tls' | 'other';
+export type TlsReasonKind = 'tls-expired' | 'tls-not-yet-valid' | 'tls-hostname' | 'tls-unknown-ca' | 'tls-self-signed' | 'tls-revoked' | 'tls-client-cert' | 'tls-handshake';
+
+/** What a TLS failure means, from the OpenSSL / Node error code (REL-M8: each one named). */
+export function tlsReason(e: unknown): { kind: TlsReasonKind; text: string } | null {
+  const root = rootCause(e);
+  const code = String(root.code ?? (e as DriverishError)?.code ?? '');
+  const msg = `${errorMessage(e)} ${errorMessage(root)}`;
+  if (code === 'CERT_HAS_EXPIRED' || /certificate has expired/i.test(msg)) return { kind: 'tls-expired', text: "TLS: the server's certificate has expired" };
+  if (code === 'CERT_NOT_YET_VALID' || /certificate is not yet valid/i.test(msg)) return { kind: 'tls-not-yet-valid', text: "TLS: the server's certificate is not valid yet (check the clocks)" };
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /altnames|does not match certificate|Hostname\/IP does not match/i.test(msg)) {
+    return { kind: 'tls-hostname', text: `TLS: the server's certificate is not for this host name (${/Host: ([^\s.]+[^\s]*)\. is not in the cert's altnames: (.*)$/.exec(errorMessage(root))?.slice(1).join(' vs ') ?? errorMessage(root)})` };
+  }
+  if (code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || /self[- ]signed/i.test(msg)) {
+    return { kind: 'tls-self-signed', text: "TLS: the server's certificate is self-signed and not trusted (give its CA file)" };
+  }
+  if (code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' || code === 'UNABLE_TO_GET_ISSUER_CERT' || /unable to (verify|get).*(issuer|leaf)/i.test(msg)) {
+    return { kind: 'tls-unknown-ca', text: "TLS: the server's certificate was issued by an unknown CA (give the right CA file)" };
+  }
+  if (code === 'CERT_REVOKED') return { kind: 'tls-revoked', text: "TLS: the server's certificate has been revoked" };
+  if (/certificate required|alert bad certificate|alert unknown ca|tlsv13 alert certificate required|handshake failure/i.test(msg)) {
+    return { kind: 'tls-client-cert', text: `TLS: the server refused the client certificate (${errorMessage(root).slice(0, 160)})` };
+  }
+  if (/^ERR_SSL_|^ERR_TLS_|^ERR_OSSL_/.test(code) || /SSL routines|wrong version number|TLS|ssl3_|tls_/i.test(msg)) {
+    return { kind: 'tls-handshake', text: `TLS handshake failed (${errorMessage(root).slice(0, 160)})` };
+  }
+  return null;
+}
+
 /** The operating-system reason behind a network failure, in words. */
-export function networkReason(e: unknown): { kind: 'refused' | 'dns' | 'timeout' | 'reset' | 'tls' | 'other'; text: string } {
-  const all = `${errorMessage(e)} ${errorMessage(rootCause(e))} ${String(rootCause(e).code ?? '')}`;
+export function networkReason(e: unknown): { kind: NetworkReasonKind; text: string; tls?: TlsReasonKind } {
+  const root = rootCause(e);
+  const all = `${errorMessage(e)} ${errorMessage(root)} ${String(root.code ?? '')}`;
   if (/ECONNREFUSED/.test(all)) return { kind: 'refused', text: 'connection refused (nothing is listening on that port)' };
-  if (/ENOTFOUND|EAI_AGAIN|getaddrinfo/.test(all)) return { kind: 'dns', text: 'the host name does not resolve' };
+  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME|getaddrinfo|does not resolve/.test(all)) return { kind: 'dns', text: 'the host name does not resolve' };
+  const t = tlsReason(e);
+  if (t) return { kind: 'tls', text: t.text, tls: t.kind };
   if (/ECONNRESET|EPIPE|socket hang up|closed/i.test(all)) return { kind: 'reset', text: 'the connection was reset' };
-  if (/CERT|certificate|self[- ]signed|TLS|SSL|altnames/i.test(all)) return { kind: 'tls', text: `TLS error: ${errorMessage(rootCause(e)) || errorMessage(e)}` };
+  if (/CERT|certificate|SSL|altnames/i.test(all)) return { kind: 'tls', text: `TLS error: ${errorMessage(root) || errorMessage(e)}`, tls: 'tls-handshake' };
   if (/ETIMEDOUT|timed out|timeout/i.test(all)) return { kind: 'timeout', text: 'no answer in time' };
   if (/EHOSTUNREACH|ENETUNREACH/.test(all)) return { kind: 'other', text: 'no route to the host' };
-  return { kind: 'other', text: errorMessage(rootCause(e)) || errorMessage(e) };
+  return { kind: 'other', text: errorMessage(root) || errorMessage(e) };
 }
 
 export function isTransientServerError(e: unknown): boolean {
@@ -56,12 +88,15 @@ export function classifyMongoError(e: unknown, host: string): BaleenError {
   if (code === 50 || name === 'MongoOperationTimeoutError' || err?.codeName === 'MaxTimeMSExpired') {
     return new BaleenError('E_TIMEOUT', `${host} did not answer within the time limit.`, { host });
   }
-  if (code === 59 || err?.codeName === 'CommandNotFound') {
+  if (code === 76 || err?.codeName === 'NoReplicationEnabled') {
+    return new BaleenError('E_UNSUPPORTED', `${host} is not a replica-set member: ${err.errmsg ?? errorMessage(e)}`, { host, code: 76 });
+  }
+  if (code === 59 || code === 115 || err?.codeName === 'CommandNotFound' || err?.codeName === 'CommandNotSupported') {
     return new BaleenError('E_UNSUPPORTED', `${host} does not support this command: ${err.errmsg ?? errorMessage(e)}`, { host, code: 59 });
   }
   if (/MongoServerSelectionError|MongoNetwork|MongoTopologyClosed|MongoNotConnected/.test(name) || /ECONN|ENOTFOUND|ETIMEDOUT/.test(errorMessage(e))) {
     const r = networkReason(e);
-    return new BaleenError('E_UNREACHABLE', `Cannot reach ${host}: ${r.text}.`, { host, reason: r.kind });
+    return new BaleenError('E_UNREACHABLE', `Cannot reach ${host}: ${r.text}.`, { host, reason: r.tls ?? r.kind });
   }
   if (name === 'MongoServerError') {
     return new BaleenError('E_INTERNAL', `${host} answered with an error: ${err.codeName ?? ''} ${err.errmsg ?? errorMessage(e)}`.trim(), { host, code });

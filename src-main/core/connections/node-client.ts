@@ -1,5 +1,7 @@
-import { MongoClient, type Document } from 'mongodb';
+import { MongoClient, type Document, type MongoClientOptions } from 'mongodb';
+import { ConnectionString } from 'mongodb-connection-string-url';
 import { BaleenError } from '../../../src-shared/domain/errors';
+import { directDialer, joinHostPort, type DialTarget, type Dialer } from './dialer';
 import { classifyMongoError, networkReason } from './mongo-errors';
 
 /**
@@ -19,6 +21,27 @@ export interface NodeClientOptions {
   heartbeatFrequencyMS?: number;
 }
 
+/** Secrets handed to the driver as options, never written into a URI (so no error text can carry them). */
+export interface NodeSecrets {
+  password?: string;
+  tlsKeyPassword?: string;
+  awsSessionToken?: string;
+}
+
+/** Which node to reach and how: the member's name, the safe URI its options come from, the dialer. */
+export interface NodeTarget {
+  /** A `mongodb://` URI without secrets; its hosts are replaced by the dialled address. */
+  baseUri: string;
+  /** The member's name (identity), passed to the dialer. */
+  hostPort: string;
+  /** The name used in messages (defaults to hostPort). */
+  label?: string;
+  secrets?: NodeSecrets;
+  dial?: Dialer;
+}
+
+export type ReplyObserver = (cmd: Document, reply: Document) => void;
+
 export interface CommandOptions {
   deadlineMs: number;
   signal?: AbortSignal;
@@ -27,14 +50,50 @@ export interface CommandOptions {
 
 const FAST_FAIL = new Set(['refused', 'dns', 'tls']);
 
+/** A URI for one address only, with directConnection on and no set name (REL-M2). */
+export function directUri(baseUri: string, address: string): string {
+  const cs = new ConnectionString(baseUri);
+  cs.hosts = [address];
+  cs.password = '';
+  cs.searchParams.delete('replicaSet');
+  cs.searchParams.delete('tlsCertificateKeyFilePassword');
+  cs.searchParams.set('directConnection', 'true');
+  return cs.toString();
+}
+
+function secretOptions(baseUri: string, secrets: NodeSecrets | undefined): MongoClientOptions {
+  const out: MongoClientOptions = {};
+  if (!secrets) return out;
+  const cs = new ConnectionString(baseUri);
+  if (secrets.password !== undefined && cs.username) out.auth = { username: decodeURIComponent(cs.username), password: secrets.password };
+  if (secrets.tlsKeyPassword !== undefined) out.tlsCertificateKeyFilePassword = secrets.tlsKeyPassword;
+  if (secrets.awsSessionToken !== undefined) out.authMechanismProperties = { AWS_SESSION_TOKEN: secrets.awsSessionToken };
+  return out;
+}
+
 export class NodeClient {
   private closed = false;
+  private readonly observers = new Set<ReplyObserver>();
 
   private constructor(
     private readonly client: MongoClient,
     /** The name used in messages: the node's canonical host:port, with the address dialled if it differs. */
     private host: string,
+    /** Where the socket actually goes (a tunnel's local port, a mapped address). */
+    readonly dialled: DialTarget,
   ) {}
+
+  /** Watch every successful reply (topology changes show in serverStatus.repl). */
+  observe(fn: ReplyObserver): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
+  }
+
+  /** How the driver client was set up (REL-M2 checks: one host, directConnection). */
+  describe(): { directConnection: boolean; hosts: string[]; appName: string | undefined } {
+    const o = this.client.options;
+    return { directConnection: o.directConnection, hosts: o.hosts.map((h) => h.toString()), appName: o.appName };
+  }
 
   /** Once `hello` has told us who the node is, errors name it that way. */
   relabel(label: string): void {
@@ -45,19 +104,33 @@ export class NodeClient {
     return this.host;
   }
 
-  static async connect(uri: string, host: string, opts: NodeClientOptions, signal?: AbortSignal): Promise<NodeClient> {
-    const client = new MongoClient(uri, {
-      appName: opts.appName,
-      directConnection: true,
-      serverMonitoringMode: 'poll',
-      heartbeatFrequencyMS: opts.heartbeatFrequencyMS ?? 10_000,
-      serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000,
-      connectTimeoutMS: opts.connectTimeoutMS ?? 10_000,
-      maxPoolSize: 2,
-      minPoolSize: 0,
-      maxIdleTimeMS: 60_000,
-      socketTimeoutMS: (opts.commandDeadlineMs ?? 8000) + 1000,
-    });
+  static async connect(target: NodeTarget, opts: NodeClientOptions, signal?: AbortSignal): Promise<NodeClient> {
+    const host = target.label ?? target.hostPort;
+    let dialled: DialTarget;
+    try {
+      dialled = await (target.dial ?? directDialer)(target.hostPort, signal);
+    } catch (e) {
+      throw e instanceof BaleenError ? e : classifyMongoError(e, host);
+    }
+    let client: MongoClient;
+    try {
+      client = new MongoClient(directUri(target.baseUri, joinHostPort(dialled.host, dialled.port)), {
+        ...secretOptions(target.baseUri, target.secrets),
+        ...(dialled.servername ? { servername: dialled.servername } : {}),
+        appName: opts.appName,
+        directConnection: true,
+        serverMonitoringMode: 'poll',
+        heartbeatFrequencyMS: opts.heartbeatFrequencyMS ?? 10_000,
+        serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000,
+        connectTimeoutMS: opts.connectTimeoutMS ?? 10_000,
+        maxPoolSize: 2,
+        minPoolSize: 0,
+        maxIdleTimeMS: 60_000,
+        socketTimeoutMS: (opts.commandDeadlineMs ?? 8000) + 1000,
+      });
+    } catch (e) {
+      throw new BaleenError('E_INVALID_INPUT', `The connection options for ${host} are not valid: ${e instanceof Error ? e.message : String(e)}`, { host });
+    }
     let onFail: ((ev: { failure: Error }) => void) | undefined;
     let onAbort: (() => void) | undefined;
     try {
@@ -75,7 +148,7 @@ export class NodeClient {
           signal?.addEventListener('abort', onAbort, { once: true });
         }),
       ]);
-      return new NodeClient(client, host);
+      return new NodeClient(client, host, dialled);
     } catch (e) {
       void client.close().catch(() => undefined);
       throw e instanceof BaleenError ? e : classifyMongoError(e, host);
@@ -91,7 +164,7 @@ export class NodeClient {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
     try {
-      return await Promise.race([
+      const reply = await Promise.race([
         // maxTimeMS makes the server give up; the client's socketTimeoutMS drops a socket that stays silent.
         this.client.db(opts.db ?? 'admin').command({ ...cmd, maxTimeMS: opts.deadlineMs }),
         // The deadline the caller sees, whatever the driver does (e.g. waiting for a pooled connection).
@@ -104,6 +177,14 @@ export class NodeClient {
           opts.signal?.addEventListener('abort', onAbort, { once: true });
         }),
       ]);
+      for (const o of this.observers) {
+        try {
+          o(cmd, reply);
+        } catch {
+          // An observer's failure must not fail the command.
+        }
+      }
+      return reply;
     } catch (e) {
       throw classifyMongoError(e, this.host);
     } finally {

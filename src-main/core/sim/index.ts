@@ -33,6 +33,9 @@ export {
 export { defaultCommandTable } from './commands/default-command-table';
 export { SimNode, type SimNodeOptions, type TopologyVersion, type CommandCount } from './node/sim-node';
 export { StaticReplicaSet, standaloneTopology, type SimTopology, type ReplicaSetMemberState } from './node/topology';
+export { ReplicaSetModel, type ReplicaSetModelOptions, type SimMemberConfig } from './node/replica-set-model';
+export { registerMongosCommands, type ShardedClusterModel, type SimShard } from './commands/sharding.commands';
+export { registerScramAuth, SimUserDirectory, type SimUser } from './commands/sasl.commands';
 export { DEFAULT_RATES, type SimRates, type HostFacts } from './node/workload';
 export { versionProfile, SUPPORTED_SIM_VERSIONS, type VersionProfile } from './node/version-profile';
 export { generateServerStatus } from './documents/server-status.generator';

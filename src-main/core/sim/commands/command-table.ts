@@ -89,6 +89,15 @@ export class CommandTable {
     return this;
   }
 
+  /** Swap the handler of an existing command (a mongos answers hello its own way). */
+  replace(spec: CommandSpec): this {
+    const old = this.byName.get(spec.name);
+    if (!old) throw new Error(`command "${spec.name}" is not registered`);
+    for (const n of [old.name, ...(old.aliases ?? [])]) this.byName.delete(n);
+    this.specs.splice(this.specs.indexOf(old), 1);
+    return this.register(spec);
+  }
+
   lookup(name: string): CommandSpec | undefined {
     return this.byName.get(name);
   }

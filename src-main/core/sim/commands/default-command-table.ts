@@ -9,6 +9,7 @@ import {
   serverStatusCommand,
 } from './diagnostic.commands';
 import { helloCommand, isMasterCommand } from './hello.command';
+import { replSetGetConfigCommand, replSetGetStatusCommand } from './replication.commands';
 
 /** The commands a v1 simulated mongod answers. Later features register more (replSetGetStatus, currentOp...). */
 export function defaultCommandTable(): CommandTable {
@@ -21,5 +22,7 @@ export function defaultCommandTable(): CommandTable {
     .register(hostInfoCommand)
     .register(getCmdLineOptsCommand)
     .register(connectionStatusCommand)
-    .register(endSessionsCommand);
+    .register(endSessionsCommand)
+    .register(replSetGetStatusCommand)
+    .register(replSetGetConfigCommand);
 }
