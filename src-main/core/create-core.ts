@@ -14,7 +14,7 @@ import { MemorySecretStore, type SecretStore } from './ports/secret-store';
 import type { SqliteDriver } from './ports/sqlite';
 import { ConfigStore } from './store/config.store';
 import type { MetricStore } from './store/metric-store';
-import { SamplesV0Store } from './store/samples-v0.store';
+import { ChunkStore } from './store/chunk.store';
 
 /** Everything the host (Electron shell, `baleen serve`, a test) supplies to the core. */
 export interface CoreDeps {
@@ -55,9 +55,17 @@ export function createCore(deps: CoreDeps): Core {
   const log = deps.logger ?? silentLogger;
   mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 });
   const config = new ConfigStore(deps.sqlite, join(deps.dataDir, 'config.db'));
-  const store = new SamplesV0Store(deps.sqlite, join(deps.dataDir, 'metrics.db'));
   const audit = new AuditLog(deps.sqlite, join(deps.dataDir, 'audit.db'), clock);
   const events = new EventBus();
+  const store = new ChunkStore(deps.sqlite, join(deps.dataDir, 'metrics.db'), { clock, log: log.child('store'), onState: (s) => events.emit('metrics.store', s) });
+  if (store.quarantined) {
+    // REL-D6: a damaged metrics database was moved aside (with its -wal and -shm) and a fresh one started.
+    try {
+      audit.record({ action: 'store.quarantined', target: 'metrics.db', details: { reason: store.quarantined.reason, moved: store.quarantined.moved.map((m) => m.to) } });
+    } catch (e) {
+      log.error('could not audit the metrics database quarantine', { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
   const scheduler = new PollScheduler(clock);
   const secrets: SecretStore = deps.secrets ?? new MemorySecretStore();
   // SEC-C2: secrets that cannot be persisted are kept for the session, and the audit log says why.
@@ -105,6 +113,8 @@ export function createCore(deps: CoreDeps): Core {
     'connections.startMonitoring': (input, ctx) => connections.startMonitoring(input.nodeId, actorOf(ctx)),
     'connections.stopMonitoring': (input, ctx) => connections.stopMonitoring(input.nodeId, actorOf(ctx)),
     'metrics.query': (input) => queryMetrics(store, input, clock.now()),
+    'metrics.listSeries': (input) => store.listSeries(input.entity),
+    'metrics.storeState': () => store.writerState(),
   };
 
   let disposed = false;

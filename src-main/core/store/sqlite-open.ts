@@ -12,18 +12,29 @@ export interface OpenOptions {
   /** NORMAL for evidence that can be re-polled; FULL for the audit log (REL-D2, AUD-6). */
   synchronous: 'NORMAL' | 'FULL';
   migrations: readonly Migration[];
+  /** Free pages go back to the file system on `incremental_vacuum`, so a size cap can be met (REL-D7). */
+  autoVacuum?: boolean;
+  /** Bytes the WAL is truncated to after a checkpoint (default 64 MiB). */
+  journalSizeLimit?: number;
 }
 
 export function openDatabase(driver: SqliteDriver, path: string, opts: OpenOptions): SqliteDatabase {
   const db = driver.open(path);
   try {
+    // auto_vacuum must be chosen before the first table exists.
+    if (opts.autoVacuum && userVersion(db) === 0) db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous}`);
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
-    db.pragma('journal_size_limit = 67108864');
+    db.pragma(`journal_size_limit = ${Math.floor(opts.journalSizeLimit ?? 67_108_864)}`);
     db.pragma('wal_autocheckpoint = 1000');
     migrate(db, opts.migrations);
+    if (opts.autoVacuum && db.pragma('auto_vacuum', { simple: true }) !== 2) {
+      // A database made before auto_vacuum was set (store v0) is rebuilt once to switch it on.
+      db.pragma('auto_vacuum = INCREMENTAL');
+      db.exec('VACUUM');
+    }
     return db;
   } catch (e) {
     db.close();

@@ -2,18 +2,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { betterSqliteDriver, classifyOpenError } from './better-sqlite3.driver';
 import { ConfigStore } from './config.store';
-import { SamplesV0Store } from './samples-v0.store';
+import { ChunkStore } from './chunk.store';
+import type { SeriesInfo } from './metric-store';
 import { migrate, userVersion } from './sqlite-open';
+import { METRIC_MIGRATIONS } from './store-schema';
 import { makeNodeId } from '../../../src-shared/domain/identity';
 import { tempDir } from '../../../test/helpers/tmp';
 
 const driver = betterSqliteDriver();
 
-describe('SamplesV0Store', () => {
+describe('ChunkStore basics (the MetricStore contract store v0 had)', () => {
   const dir = tempDir();
 
   it('stores samples per series and reads a range back in order', () => {
-    const s = new SamplesV0Store(driver, join(dir, 'm1.db'));
+    const s = new ChunkStore(driver, join(dir, 'm1.db'), { maintenanceIntervalMs: 0 });
     const b = s.openBatch('live', 'test');
     s.append(b, 'node:d/a:1', 2000, { x: 2, y: 20 });
     s.append(b, 'node:d/a:1', 1000, { x: 1, y: 10 });
@@ -26,7 +28,7 @@ describe('SamplesV0Store', () => {
     expect(s.query('node:d/a:1', 'x', 1500, 2500)).toEqual([{ ts: 2000, value: 2 }]);
     expect(s.query('node:d/a:1', 'nope', 0, 5000)).toEqual([]);
     expect(s.lastTs('node:d/a:1')).toBe(3000);
-    expect(s.listSeries('node:d/a:1').map((r) => [r.metric, r.count, r.first, r.last])).toEqual([
+    expect(s.listSeries('node:d/a:1').map((r: SeriesInfo) => [r.metric, r.count, r.first, r.last])).toEqual([
       ['x', 3, 1000, 3000],
       ['y', 2, 1000, 2000],
     ]);
@@ -34,7 +36,7 @@ describe('SamplesV0Store', () => {
   });
 
   it('survives a repeated timestamp (clock stepped back, REL-D10) and skips non-finite values', () => {
-    const s = new SamplesV0Store(driver, join(dir, 'm2.db'));
+    const s = new ChunkStore(driver, join(dir, 'm2.db'), { maintenanceIntervalMs: 0 });
     const b = s.openBatch('live');
     s.append(b, 'e', 1000, { x: 1 });
     expect(() => s.append(b, 'e', 1000, { x: 5, bad: Number.NaN })).not.toThrow();
@@ -45,13 +47,13 @@ describe('SamplesV0Store', () => {
 
   it('keeps data across reopen, with gaps open and closed and reasons for unavailable metrics', () => {
     const path = join(dir, 'm3.db');
-    let s = new SamplesV0Store(driver, path);
+    let s = new ChunkStore(driver, path, { maintenanceIntervalMs: 0 });
     s.append(s.openBatch('live'), 'e', 1000, { x: 1 });
     s.openGap('e', 1000, 'node unreachable: connection refused');
     s.openGap('e', 1500, 'second open is ignored while one is open');
     s.setUnavailable('e', 'serverStatus.opcounters.insert', 'not returned by FerretDB', 900);
     s.close();
-    s = new SamplesV0Store(driver, path);
+    s = new ChunkStore(driver, path, { maintenanceIntervalMs: 0 });
     expect(s.query('e', 'x', 0, 2000)).toHaveLength(1);
     expect(s.gaps('e', 0, 10_000, 7000)).toEqual([{ from: 1000, to: 7000, reason: 'node unreachable: connection refused' }]);
     s.closeGap('e', 5000);
@@ -63,12 +65,37 @@ describe('SamplesV0Store', () => {
     s.close();
   });
 
-  it('opens in WAL with synchronous=NORMAL (REL-D2)', () => {
+  it('opens in WAL with synchronous=NORMAL and incremental auto_vacuum (REL-D2)', () => {
     const path = join(dir, 'm4.db');
-    new SamplesV0Store(driver, path).close();
+    const s = new ChunkStore(driver, path, { maintenanceIntervalMs: 0 });
     const db = driver.open(path);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('auto_vacuum', { simple: true })).toBe(2);
     db.close();
+    s.close();
+  });
+
+  it('keeps the samples of a store v0 database: migration 2 moves them into chunks (REL-D11)', () => {
+    const path = join(dir, 'v0.db');
+    const db = driver.open(path);
+    migrate(db, METRIC_MIGRATIONS.slice(0, 1));
+    db.exec("INSERT INTO series (id, entity, metric) VALUES (1, 'e', 'x'); INSERT INTO batches (id, source, label, created_at) VALUES (1, 'live', NULL, 0), (2, 'ftdc', 'f', 0)");
+    const ins = db.prepare('INSERT INTO samples (series_id, ts, value, batch_id) VALUES (1, ?, ?, ?)');
+    for (let i = 0; i < 1500; i++) ins.run(1000 + i * 1000, i * 3 + (i % 5), i < 1000 ? 1 : 2);
+    db.close();
+    const s = new ChunkStore(driver, path, { maintenanceIntervalMs: 0 });
+    const pts = s.query('e', 'x', 0, 10_000_000);
+    expect(pts).toHaveLength(1500);
+    expect(pts[1499]).toEqual({ ts: 1000 + 1499 * 1000, value: 1499 * 3 + (1499 % 5) });
+    expect(s.listSeries('e')).toEqual([{ entity: 'e', metric: 'x', first: 1000, last: 1000 + 1499 * 1000, count: 1500 }]);
+    expect(s.listImports().map((i) => i.id)).toEqual([2]);
+    // New batches never reuse an id.
+    expect(s.openBatch('live')).toBe(3);
+    s.close();
+    const check = driver.open(path);
+    expect(userVersion(check)).toBe(2);
+    expect(check.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'samples'").pluck().get()).toBe(0);
+    check.close();
   });
 });
 

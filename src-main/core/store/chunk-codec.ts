@@ -1,0 +1,424 @@
+import { BitReader, BitWriter, corrupt } from './bit-stream';
+
+/**
+ * Chunk codecs (Gorilla / Prometheus style), lossless for every finite float64.
+ *
+ * Timestamps: t0, the first delta, then delta-of-deltas. Samples stamped on a tick grid have all
+ * dods = 0, flagged "regular" and stored in zero bits per sample; otherwise each dod costs 1 bit
+ * when 0 and 6–25 bits when small.
+ *
+ * Values, per column, whichever codec is smallest for that column:
+ * - CONST: one float64 for the whole column (most FTDC metrics within a chunk; 0 bits/sample);
+ * - INT_DELTA / INT_DOD: integers (|v| < 2^50, what counters and most gauges are) as first value plus
+ *   deltas (gauges that wander) or delta-of-deltas (counters at a steady rate), in the same
+ *   variable-length buckets as timestamps;
+ * - XOR: Gorilla's XOR of consecutive float64s with a leading/trailing-zero window (true floats).
+ *
+ * Signed buckets: '0' → 0; '10'+4 bits; '110'+8; '1110'+13; '11110'+20; '11111'+6-bit length+payload.
+ */
+
+const CODEC = { EMPTY: 0, CONST: 1, INT_DELTA: 2, INT_DOD: 3, XOR: 4 } as const;
+/** Integers up to here keep their dods (< 2^52) exact in a float64. */
+const INT_LIMIT = 2 ** 50;
+
+/** Zigzag of a non-zero integer to 0, 1, 2, …: 1→0, −1→1, 2→2, −2→3. */
+function zig(d: number): number {
+  return d > 0 ? 2 * d - 2 : -2 * d - 1;
+}
+
+function unzig(z: number): number {
+  return z % 2 === 0 ? z / 2 + 1 : -(z + 1) / 2;
+}
+
+/** Bits the signed bucket encoding spends on `d`. */
+function signedCost(d: number): number {
+  if (d === 0) return 1;
+  const z = zig(d);
+  if (z < 16) return 6;
+  if (z < 272) return 11;
+  if (z < 8464) return 17;
+  if (z < 1_057_040) return 25;
+  return 11 + bitLength(z);
+}
+
+function bitLength(z: number): number {
+  let n = 0;
+  while (z >= 1) {
+    z = Math.floor(z / 2);
+    n++;
+  }
+  return Math.max(1, n);
+}
+
+function writeSigned(w: BitWriter, d: number): void {
+  if (d === 0) {
+    w.bit(0);
+    return;
+  }
+  const z = zig(d);
+  if (z < 16) w.bits(0b100000 | z, 6);
+  else if (z < 272) w.bits((0b110 << 8) | (z - 16), 11);
+  else if (z < 8464) w.bits((0b1110 << 13) | (z - 272), 17);
+  else if (z < 1_057_040) {
+    w.bits(0b11110, 5);
+    w.bits(z - 8464, 20);
+  } else {
+    const n = bitLength(z);
+    w.bits(0b11111, 5);
+    w.bits(n, 6);
+    w.bigBits(z, n);
+  }
+}
+
+function readSigned(r: BitReader): number {
+  if (r.bit() === 0) return 0;
+  if (r.bit() === 0) return unzig(r.bits(4));
+  if (r.bit() === 0) return unzig(r.bits(8) + 16);
+  if (r.bit() === 0) return unzig(r.bits(13) + 272);
+  if (r.bit() === 0) return unzig(r.bits(20) + 8464);
+  const n = r.bits(6);
+  if (n > 53) throw corrupt('integer wider than 53 bits');
+  return unzig(r.bigBits(n));
+}
+
+// ---- timestamps ----------------------------------------------------------------------------------
+
+/** Timestamps (integer ms ≥ 0, any order) → bytes. */
+export function encodeTimestamps(w: BitWriter, ts: ArrayLike<number>, n: number): void {
+  if (n === 0) return;
+  w.varint(ts[0]!);
+  if (n === 1) return;
+  const d1 = ts[1]! - ts[0]!;
+  w.varint(d1 === 0 ? 0 : zig(d1) + 1);
+  let regular = true;
+  for (let i = 2; i < n; i++) {
+    if (ts[i]! - ts[i - 1]! !== d1) {
+      regular = false;
+      break;
+    }
+  }
+  w.bit(regular ? 1 : 0);
+  if (regular) return;
+  let prevD = d1;
+  for (let i = 2; i < n; i++) {
+    const d = ts[i]! - ts[i - 1]!;
+    writeSigned(w, d - prevD);
+    prevD = d;
+  }
+}
+
+export function decodeTimestamps(r: BitReader, n: number, out: Float64Array): void {
+  if (n === 0) return;
+  let t = r.varint();
+  out[0] = t;
+  if (n === 1) return;
+  const z = r.varint();
+  let d = z === 0 ? 0 : unzig(z - 1);
+  t += d;
+  out[1] = t;
+  if (r.bit() === 1) {
+    for (let i = 2; i < n; i++) out[i] = t += d;
+    return;
+  }
+  for (let i = 2; i < n; i++) {
+    d += readSigned(r);
+    out[i] = t += d;
+  }
+}
+
+// ---- values --------------------------------------------------------------------------------------
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const LO = 0;
+const HI = 1;
+
+function ctz32(x: number): number {
+  return x === 0 ? 32 : 31 - Math.clz32(x & -x);
+}
+
+function isIntValue(v: number): boolean {
+  return Number.isInteger(v) && v < INT_LIMIT && v > -INT_LIMIT && !(v === 0 && 1 / v < 0);
+}
+
+/** Values (finite float64) → bytes, with the cheapest codec for this column. */
+export function encodeValues(w: BitWriter, vals: ArrayLike<number>, n: number): void {
+  if (n === 0) {
+    w.bits(CODEC.EMPTY, 8);
+    return;
+  }
+  const v0 = vals[0]!;
+  let constant = true;
+  let ints = isIntValue(v0);
+  let deltaCost = 0;
+  let dodCost = 0;
+  let prev = v0;
+  let prevD = 0;
+  for (let i = 1; i < n; i++) {
+    const v = vals[i]!;
+    if (constant && !Object.is(v, v0)) constant = false;
+    if (ints) {
+      if (!isIntValue(v)) ints = false;
+      else {
+        const d = v - prev;
+        deltaCost += signedCost(d);
+        if (i > 1) dodCost += signedCost(d - prevD);
+        prevD = d;
+      }
+    }
+    if (!constant && !ints) break;
+    prev = v;
+  }
+  if (constant) {
+    w.bits(CODEC.CONST, 8);
+    w.f64(v0);
+    return;
+  }
+  if (ints) {
+    const dod = n > 2 && dodCost + signedCost(vals[1]! - v0) < deltaCost;
+    w.bits(dod ? CODEC.INT_DOD : CODEC.INT_DELTA, 8);
+    writeSigned(w, v0);
+    let p = v0;
+    let pd = 0;
+    for (let i = 1; i < n; i++) {
+      const v = vals[i]!;
+      const d = v - p;
+      writeSigned(w, dod && i > 1 ? d - pd : d);
+      pd = d;
+      p = v;
+    }
+    return;
+  }
+  w.bits(CODEC.XOR, 8);
+  encodeXor(w, vals, n);
+}
+
+function encodeXor(w: BitWriter, vals: ArrayLike<number>, n: number): void {
+  f64[0] = vals[0]!;
+  let pHi = u32[HI]!;
+  let pLo = u32[LO]!;
+  w.bits32(pHi, 32);
+  w.bits32(pLo, 32);
+  let wLead = -1;
+  let wTrail = 0;
+  for (let i = 1; i < n; i++) {
+    f64[0] = vals[i]!;
+    const hi = u32[HI]!;
+    const lo = u32[LO]!;
+    const xh = (hi ^ pHi) >>> 0;
+    const xl = (lo ^ pLo) >>> 0;
+    pHi = hi;
+    pLo = lo;
+    if (xh === 0 && xl === 0) {
+      w.bit(0);
+      continue;
+    }
+    w.bit(1);
+    const lead = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
+    const trail = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
+    if (wLead >= 0 && lead >= wLead && trail >= wTrail) {
+      w.bit(0);
+      writeXorBits(w, xh, xl, wTrail, 64 - wLead - wTrail);
+    } else {
+      w.bit(1);
+      wLead = Math.min(lead, 31);
+      wTrail = trail;
+      const sig = 64 - wLead - wTrail;
+      w.bits(wLead, 5);
+      w.bits(sig - 1, 6);
+      writeXorBits(w, xh, xl, wTrail, sig);
+    }
+  }
+}
+
+/** Writes `sig` bits of the 64-bit (xh:xl) shifted right by `shift`. */
+function writeXorBits(w: BitWriter, xh: number, xl: number, shift: number, sig: number): void {
+  let hi: number;
+  let lo: number;
+  if (shift >= 32) {
+    lo = xh >>> (shift - 32);
+    hi = 0;
+  } else if (shift > 0) {
+    lo = ((xl >>> shift) | (xh << (32 - shift))) >>> 0;
+    hi = xh >>> shift;
+  } else {
+    lo = xl;
+    hi = xh;
+  }
+  if (sig > 32) {
+    w.bits32(hi, sig - 32);
+    w.bits32(lo, 32);
+  } else w.bits32(lo, sig);
+}
+
+export function decodeValues(r: BitReader, n: number, out: Float64Array): void {
+  const codec = r.bits(8);
+  if (n === 0) {
+    if (codec !== CODEC.EMPTY) throw corrupt('values for an empty chunk');
+    return;
+  }
+  switch (codec) {
+    case CODEC.CONST: {
+      const v = r.f64();
+      out.fill(v, 0, n);
+      return;
+    }
+    case CODEC.INT_DELTA:
+    case CODEC.INT_DOD: {
+      const dod = codec === CODEC.INT_DOD;
+      let v = readSigned(r);
+      out[0] = v;
+      let d = 0;
+      for (let i = 1; i < n; i++) {
+        const x = readSigned(r);
+        d = dod && i > 1 ? d + x : x;
+        out[i] = v += d;
+      }
+      return;
+    }
+    case CODEC.XOR:
+      decodeXor(r, n, out);
+      return;
+    default:
+      throw corrupt(`unknown value codec ${codec}`);
+  }
+}
+
+function decodeXor(r: BitReader, n: number, out: Float64Array): void {
+  let hi = r.bits32(32);
+  let lo = r.bits32(32);
+  u32[HI] = hi;
+  u32[LO] = lo;
+  out[0] = f64[0]!;
+  let wLead = 0;
+  let wTrail = 0;
+  for (let i = 1; i < n; i++) {
+    if (r.bit() === 1) {
+      if (r.bit() === 1) {
+        wLead = r.bits(5);
+        wTrail = 64 - wLead - (r.bits(6) + 1);
+        if (wTrail < 0) throw corrupt('xor window wider than 64 bits');
+      }
+      const sig = 64 - wLead - wTrail;
+      let xh: number;
+      let xl: number;
+      if (sig > 32) {
+        xh = r.bits32(sig - 32);
+        xl = r.bits32(32);
+      } else {
+        xh = 0;
+        xl = r.bits32(sig);
+      }
+      // Shift (xh:xl) left by wTrail back into place.
+      const s = wTrail;
+      if (s >= 32) {
+        xh = (xl << (s - 32)) >>> 0;
+        xl = 0;
+      } else if (s > 0) {
+        xh = ((xh << s) | (xl >>> (32 - s))) >>> 0;
+        xl = (xl << s) >>> 0;
+      }
+      hi = (hi ^ xh) >>> 0;
+      lo = (lo ^ xl) >>> 0;
+    }
+    u32[HI] = hi;
+    u32[LO] = lo;
+    out[i] = f64[0]!;
+  }
+}
+
+// ---- chunks --------------------------------------------------------------------------------------
+
+const RAW_CHUNK = 1;
+const TIER_CHUNK = 2;
+
+/**
+ * A raw chunk: `[1][varint n][varint tsBytes][timestamps][values]`. Timestamps strictly increase
+ * within a chunk (the store starts a new chunk otherwise).
+ */
+export function encodeRawChunk(ts: ArrayLike<number>, vals: ArrayLike<number>, n: number): Uint8Array {
+  const tsw = new BitWriter(16 + (n >> 3));
+  encodeTimestamps(tsw, ts, n);
+  const tsBytes = tsw.finish();
+  const w = new BitWriter(tsBytes.length + 24 + n);
+  w.bits(RAW_CHUNK, 8);
+  w.varint(n);
+  w.varint(tsBytes.length);
+  w.bytes(tsBytes);
+  encodeValues(w, vals, n);
+  return w.finish();
+}
+
+export interface DecodedRaw {
+  n: number;
+  ts: Float64Array;
+  vals: Float64Array;
+}
+
+export function decodeRawChunk(blob: Uint8Array): DecodedRaw {
+  const r = new BitReader(blob);
+  if (r.bits(8) !== RAW_CHUNK) throw corrupt('not a raw chunk');
+  const n = r.varint();
+  if (n > 1_000_000) throw corrupt('sample count out of range');
+  const tsLen = r.varint();
+  const [s, e] = r.slice(tsLen);
+  const ts = new Float64Array(n);
+  decodeTimestamps(new BitReader(blob, s, e), n, ts);
+  const vals = new Float64Array(n);
+  decodeValues(r, n, vals);
+  return { n, ts, vals };
+}
+
+/** Only the sample count, from the header. */
+export function rawChunkCount(blob: Uint8Array): number {
+  const r = new BitReader(blob);
+  if (r.bits(8) !== RAW_CHUNK) throw corrupt('not a raw chunk');
+  return r.varint();
+}
+
+/**
+ * Rollup buckets of one window, column by column so a query decodes only what it needs:
+ * `[2][varint n][varint tsBytes][bucket starts]` then each column as `[varint bytes][values]`.
+ */
+export const TIER_COLUMNS = ['count', 'min', 'max', 'sum', 'inc', 'incDt', 'resets'] as const;
+export type TierColumn = (typeof TIER_COLUMNS)[number];
+export type TierColumns = Record<TierColumn, Float64Array> & { ts: Float64Array; n: number };
+
+export function encodeTierChunk(c: TierColumns): Uint8Array {
+  const w = new BitWriter(64 + c.n * 4);
+  w.bits(TIER_CHUNK, 8);
+  w.varint(c.n);
+  const sections: Uint8Array[] = [];
+  const tsw = new BitWriter(16);
+  encodeTimestamps(tsw, c.ts, c.n);
+  sections.push(tsw.finish());
+  for (const col of TIER_COLUMNS) {
+    const cw = new BitWriter(16 + c.n);
+    encodeValues(cw, c[col], c.n);
+    sections.push(cw.finish());
+  }
+  for (const s of sections) {
+    w.varint(s.length);
+    w.bytes(s);
+  }
+  return w.finish();
+}
+
+export function decodeTierChunk(blob: Uint8Array, want: readonly TierColumn[] = TIER_COLUMNS): Partial<Record<TierColumn, Float64Array>> & { ts: Float64Array; n: number } {
+  const r = new BitReader(blob);
+  if (r.bits(8) !== TIER_CHUNK) throw corrupt('not a rollup chunk');
+  const n = r.varint();
+  if (n > 1_000_000) throw corrupt('bucket count out of range');
+  const [s, e] = r.slice(r.varint());
+  const ts = new Float64Array(n);
+  decodeTimestamps(new BitReader(blob, s, e), n, ts);
+  const out: Partial<Record<TierColumn, Float64Array>> & { ts: Float64Array; n: number } = { ts, n };
+  for (const col of TIER_COLUMNS) {
+    const [cs, ce] = r.slice(r.varint());
+    if (!want.includes(col)) continue;
+    const arr = new Float64Array(n);
+    decodeValues(new BitReader(blob, cs, ce), n, arr);
+    out[col] = arr;
+  }
+  return out;
+}
