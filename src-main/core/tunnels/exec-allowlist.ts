@@ -66,6 +66,12 @@ export interface ExecResult {
 
 export interface ExecOptions {
   deadlineMs: number;
+  /**
+   * Wrap the command in coreutils `timeout -s KILL <deadline rounded up to s>` on the host (default true).
+   * sshd refuses the "signal" request in some setups (root logins without privilege separation), and
+   * closing the channel does not stop a command that neither reads nor writes; this does.
+   */
+  hostTimeout?: boolean;
   signal?: AbortSignal;
   maxOutputBytes?: number;
   clock: Clock;
@@ -83,6 +89,7 @@ export function execAllowlisted(source: ExecSessionSource, template: ExecTemplat
   } catch (e) {
     return Promise.reject(e);
   }
+  if (o.hostTimeout !== false) command = `timeout -s KILL ${Math.max(1, Math.ceil(o.deadlineMs / 1000))} ${command}`;
   const cap = o.maxOutputBytes ?? 1024 * 1024;
   const started = o.clock.monotonic();
   return new Promise<ExecResult>((resolve, reject) => {
