@@ -1,4 +1,5 @@
 import { startBridge, type Bridge } from './bridge';
+import { KeychainSecretStore } from './core/connections';
 import { createCore, type Core, type CoreDeps } from './core/create-core';
 import { jsonLineLogger, type Logger } from './core/ports/logger';
 import { betterSqliteDriver, checkSqliteDriver } from './core/store/better-sqlite3.driver';
@@ -29,7 +30,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.logger ?? jsonLineLogger((l) => void process.stderr.write(l));
   const sqlite = betterSqliteDriver();
   checkSqliteDriver(sqlite); // one clear E_NATIVE message if the module was built for another ABI
-  const core = createCore({ dataDir: opts.dataDir, sqlite, shell: 'web', logger: log, monitoring: opts.monitoring, secrets: opts.secrets });
+  // The OS keychain when it works; otherwise session-only secrets with the reason (SEC-C2).
+  const secrets = opts.secrets ?? (await KeychainSecretStore.open({ log: log.child('secrets'), service: process.env.BALEEN_KEYCHAIN_SERVICE || 'baleen' }));
+  const core = createCore({ dataDir: opts.dataDir, sqlite, shell: 'web', logger: log, monitoring: opts.monitoring, secrets });
   const dispatcher = new Dispatcher(core.handlers, core.events, log.child('rpc'));
   let bridge: Bridge;
   try {

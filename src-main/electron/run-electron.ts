@@ -1,6 +1,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, powerMonitor, protocol, session, shell } from 'electron';
 import { join } from 'node:path';
 import { BaleenError, errorMessage } from '../../src-shared/domain/errors';
+import { KeychainSecretStore } from '../core/connections';
 import { createCore, type Core } from '../core/create-core';
 import { jsonLineLogger } from '../core/ports/logger';
 import { betterSqliteDriver, checkSqliteDriver } from '../core/store/better-sqlite3.driver';
@@ -32,7 +33,9 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
-  core = createCore({ dataDir: app.getPath('userData'), sqlite, shell: 'electron', logger: log });
+  // The OS keychain when it works; otherwise session-only secrets with the reason (SEC-C2).
+  const secrets = await KeychainSecretStore.open({ log: log.child('secrets') });
+  core = createCore({ dataDir: app.getPath('userData'), sqlite, shell: 'electron', logger: log, secrets });
   const audit = core.audit;
   const dispatcher = new Dispatcher(core.handlers, core.events, log.child('rpc'));
   attachIpc({

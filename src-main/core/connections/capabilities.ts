@@ -86,7 +86,8 @@ function grants(privs: Privilege[], need: Need): { state: 'available' } | { stat
       // "Any collection" never covers system collections: only a grant on that name does.
       if (collection !== need.collection) continue;
     } else if (collection !== '') {
-      where.add(`${db || '*'}.${collection}`);
+      // clusterMonitor's find on local.oplog.rs is not a place anyone explains a query.
+      if (db !== 'local' && db !== 'config') where.add(`${db || '*'}.${collection}`);
       continue;
     }
     if (db === '') return { state: 'available' };

@@ -248,7 +248,8 @@ export function fromForm(form: ConnectionForm): ParsedTarget {
 function driverCheck(safeUri: string, mech: AuthMechanism): void {
   try {
     const opts: Record<string, unknown> = { serverSelectionTimeoutMS: 1 };
-    if (NEEDS_PASSWORD.has(mech)) opts.auth = { password: 'x' };
+    const user = new ConnectionString(safeUri).username;
+    if (NEEDS_PASSWORD.has(mech) && user) opts.auth = { username: decodeURIComponent(user), password: 'x' };
     new MongoClient(safeUri, opts);
   } catch (e) {
     const msg = errorMessage(e);

@@ -328,7 +328,11 @@ async function tlsProbe(seed: string, dialled: DialTarget & { address: string },
     const cert = socket.getPeerCertificate();
     const proto = socket.getProtocol() ?? 'TLS';
     const problems: string[] = [];
-    if (allowInvalidCerts && socket.authorizationError) problems.push(`certificate problem ignored by opt-in: ${tlsReason(socket.authorizationError)?.text ?? String(socket.authorizationError)}`);
+    const authErr: unknown = socket.authorizationError;
+    if (allowInvalidCerts && authErr) {
+      const named = tlsReason(typeof authErr === 'string' ? Object.assign(new Error(authErr), { code: authErr }) : authErr);
+      problems.push(`certificate problem ignored by opt-in: ${named?.text ?? String(authErr)}`);
+    }
     if (allowInvalidCerts) problems.push('tlsAllowInvalidCertificates is on');
     if (allowInvalidHosts) problems.push('tlsAllowInvalidHostnames is on');
     return { value: undefined, detail: `${proto}, ${describeCert(cert)}${problems.length ? `; ${problems.join('; ')}` : ''}`, ...(problems.length ? { status: 'warning' as const } : {}) };

@@ -69,8 +69,10 @@ export function networkReason(e: unknown): { kind: NetworkReasonKind; text: stri
   return { kind: 'other', text: errorMessage(root) || errorMessage(e) };
 }
 
+/** Stepdown / recovering / shutting down (SDAM error tables): skip a sample, do not call the node down (REL-M6). */
 export function isTransientServerError(e: unknown): boolean {
-  const c = (e as DriverishError)?.code;
+  // Errors reach the poller already classified; the server's code rides in the details.
+  const c = e instanceof BaleenError ? e.details?.code : (e as DriverishError)?.code;
   return typeof c === 'number' && TRANSIENT_CODES.has(c);
 }
 
