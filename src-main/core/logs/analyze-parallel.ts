@@ -118,21 +118,31 @@ function tsxEsmApi(from: string): string {
   return join(dirname(pkgPath), rel);
 }
 
+/**
+ * Starts a worker running the module at `moduleUrl` (this file's `import.meta.url` style). From
+ * TypeScript sources (vitest, tsx) a plain worker cannot load .ts, so it first registers tsx's
+ * loader through a fixed bootstrap (no user input in it); bundled .js loads directly.
+ */
+export function startModuleWorker(moduleUrl: string, data: unknown): Worker {
+  if (moduleUrl.endsWith('.ts')) {
+    const tsxApi = pathToFileURL(tsxEsmApi(moduleUrl)).href;
+    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => (m.register ?? m.default.register)()).then(() => import(${JSON.stringify(moduleUrl)}))`;
+    return new Worker(bootstrap, { eval: true, workerData: data });
+  }
+  return new Worker(new URL(moduleUrl), { workerData: data });
+}
+
 function spawn(setup: WorkerSetup): Worker {
   const self = import.meta.url;
-  if (self.endsWith('.ts')) {
-    const tsxApi = pathToFileURL(tsxEsmApi(self)).href;
-    // A fixed bootstrap (no user input): register the TypeScript loader, then load this module.
-    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => (m.register ?? m.default.register)()).then(() => import(${JSON.stringify(self)}))`;
-    return new Worker(bootstrap, { eval: true, workerData: setup });
+  if (!self.endsWith('.ts')) {
+    // Bundled: prefer the small dedicated entry next to the entries (out/main/logs-worker.js) over
+    // the chunk holding this code, which may carry the whole CLI.
+    for (const rel of ['./logs-worker.js', '../logs-worker.js']) {
+      const candidate = new URL(rel, self);
+      if (candidate.href !== self && existsSync(fileURLToPath(candidate))) return new Worker(candidate, { workerData: setup });
+    }
   }
-  // Bundled: prefer the small dedicated entry next to the entries (out/main/logs-worker.js) over
-  // the chunk holding this code, which may carry the whole CLI.
-  for (const rel of ['./logs-worker.js', '../logs-worker.js']) {
-    const candidate = new URL(rel, self);
-    if (candidate.href !== self && existsSync(fileURLToPath(candidate))) return new Worker(candidate, { workerData: setup });
-  }
-  return new Worker(new URL(self), { workerData: setup });
+  return startModuleWorker(self, setup);
 }
 
 export interface ParallelOptions {

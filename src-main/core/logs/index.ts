@@ -21,7 +21,7 @@ export { TarReader, type TarSink } from './tar.reader';
 export { expandInputs, readInput, sniffFile, type LogInput, type InputPiece, type SkippedInput } from './log-sources';
 export { readLogEvents, type LogEventBatch } from './read-events';
 export { analyzeInto, type ReadOptions } from './analyze-input';
-export { analyzeParallel, splitRanges } from './analyze-parallel';
+export { analyzeParallel, splitRanges, startModuleWorker } from './analyze-parallel';
 export { analyzeLogs, type AnalyzeOptions, type AnalyzeProgress, type LogAnalysis } from './analyze';
 export {
   LogSummary,

@@ -40,7 +40,8 @@ export function parseIsoAt(s: string, i: number): ParsedTime | undefined {
     let frac = 0;
     for (;;) {
       const c = s.charCodeAt(j) - 48;
-      if (c < 0 || c > 9) break;
+      // Written so NaN (past the end of the string) stops the loop too.
+      if (!(c >= 0 && c <= 9)) break;
       if (digits < 3) frac = frac * 10 + c;
       digits++;
       j++;
@@ -98,7 +99,7 @@ export function parseCtimeAt(s: string, i: number): CtimeParts | undefined {
   let n = 0;
   while (n < 2) {
     const c = s.charCodeAt(j) - 48;
-    if (c < 0 || c > 9) break;
+    if (!(c >= 0 && c <= 9)) break;
     day = day * 10 + c;
     j++;
     n++;
@@ -114,7 +115,7 @@ export function parseCtimeAt(s: string, i: number): CtimeParts | undefined {
   if (s.charCodeAt(j) === 46) {
     const a = d2(s, j + 1);
     const b = s.charCodeAt(j + 3) - 48;
-    if (a < 0 || b < 0 || b > 9) return undefined;
+    if (a < 0 || !(b >= 0 && b <= 9)) return undefined;
     ms = a * 10 + b;
     j += 4;
   }
