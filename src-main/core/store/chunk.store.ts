@@ -228,9 +228,12 @@ export class ChunkStore implements MetricStore {
         'UPDATE series SET first_ts = min(coalesce(first_ts, ?), ?), last_ts = max(coalesce(last_ts, ?), ?), n = n + ? WHERE id = ?',
       ),
       subCount: db.prepare<[number, number]>('UPDATE series SET n = max(0, n - ?) WHERE id = ?'),
-      refreshRange: db.prepare<{ id: number }>(
+      // No chunk spans more than MAX_CHUNK_SPAN_MS, so the newest sample is among the chunks starting
+      // that close to the last start: an index range, not a scan of the series.
+      refreshRange: db.prepare<{ id: number; span: number }>(
         `UPDATE series SET first_ts = (SELECT min(t_min) FROM chunks WHERE series_id = @id),
-           last_ts = CASE WHEN EXISTS (SELECT 1 FROM chunks WHERE series_id = @id) THEN last_ts END,
+           last_ts = (SELECT max(t_max) FROM chunks WHERE series_id = @id
+                      AND t_min >= (SELECT max(t_min) FROM chunks WHERE series_id = @id) - @span),
            n = CASE WHEN EXISTS (SELECT 1 FROM chunks WHERE series_id = @id) THEN n ELSE 0 END
          WHERE id = @id`,
       ),
@@ -1023,9 +1026,12 @@ export class ChunkStore implements MetricStore {
         return false;
       });
     }
-    await this.sliced(report, stop, () => {
-      for (const sid of touched) this.st.refreshRange.run({ id: sid });
-      touched.clear();
+    const refresh = [...touched];
+    await this.sliced(report, stop, (deadline) => {
+      while (refresh.length > 0) {
+        this.st.refreshRange.run({ id: refresh.pop()!, span: MAX_CHUNK_SPAN_MS });
+        if (stopwatch() > deadline) return true;
+      }
       return false;
     });
     await this.sliced(report, stop, () => {
@@ -1191,7 +1197,7 @@ export class ChunkStore implements MetricStore {
     if (stop()) return samples;
     await this.sliced(report, stop, () => {
       this.st.groupDirty.run(grp);
-      for (const sid of touched) this.st.refreshRange.run({ id: sid });
+      for (const sid of touched) this.st.refreshRange.run({ id: sid, span: MAX_CHUNK_SPAN_MS });
       this.st.deleteBatch.run(grp);
       return false;
     });
