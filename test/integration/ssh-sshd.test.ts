@@ -5,14 +5,14 @@
 // started here on 127.0.0.x and stopped by PID.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import ssh2 from 'ssh2';
 import { BaleenError } from '../../src-shared/domain/errors';
 import { startSimulator, type Simulator } from '../../src-main/core/sim';
 import { systemClock } from '../../src-main/core/ports/clock';
-import { defineExecTemplate, execAllowlisted, loadPrivateKey, sshKindOf, type HostKeyChallenge, type SshHopSpec } from '../../src-main/core/tunnels';
+import { defineExecTemplate, execAllowlisted, importHopChain, loadPrivateKey, loadSshConfig, sshKindOf, type HostKeyChallenge, type SshHopSpec } from '../../src-main/core/tunnels';
 import { tempDir } from '../helpers/tmp';
 import { freePort } from '../servers/net';
 import { requireOpenSsh, sshKeygen, startSshAgent, startSshd, type KeyPair, type SshAgentHandle, type SshdHandle } from '../servers/sshd';
@@ -232,6 +232,36 @@ describe('SEC-S4: a two-hop chain, sshd A → sshd B', () => {
     const e = (await t.open().catch((x: unknown) => x)) as BaleenError;
     expect(sshKindOf(e)).toBe('channel-open-failed');
     expect(e.message).toMatch(new RegExp(`SSH jump host 1 root@127\\.0\\.0\\.2:${a.port} cannot reach hop 2 127\\.0\\.0\\.9:22 \\(administratively prohibited`));
+  });
+});
+
+describe('~/.ssh/config imported as a hop chain', () => {
+  it('Host + Include + ProxyJump from a real config file reach the simulator through A and B', async () => {
+    const home = join(dir, 'home');
+    mkdirSync(join(home, '.ssh', 'conf.d'), { recursive: true });
+    const key = keys['openssh-ed25519']!.path;
+    writeFileSync(
+      join(home, '.ssh', 'config'),
+      // As in ssh_config(5), an Include after a Host line would belong to that block: it goes first.
+      `Include conf.d/*.conf\n\nHost bastion-a\n  HostName ${a.host}\n  Port ${a.port}\n  User root\n  IdentityFile ${key}\n\nHost *\n  ServerAliveInterval 10\n`,
+    );
+    writeFileSync(join(home, '.ssh', 'conf.d', 'db.conf'), `Host db-b\n  HostName ${b.host}\n  Port ${b.port}\n  User root\n  ProxyJump bastion-a\n  IdentityFile ${key}\n`);
+    const config = await loadSshConfig(join(home, '.ssh', 'config'), { home });
+    const { hops, warnings } = importHopChain(config, 'db-b', { home, localUser: 'root' });
+    expect(warnings).toEqual([]);
+    expect(hops.map((h) => [h.label, h.host, h.port, h.username])).toEqual([
+      ['bastion-a', a.host, a.port, 'root'],
+      ['db-b', b.host, b.port, 'root'],
+    ]);
+    await trustAll(a, b);
+    const t = kit.tunnel(hops);
+    const fwd = await t.forward('127.0.0.4', sim.port);
+    const client = new MongoClient(`mongodb://127.0.0.1:${fwd.localPort}/?directConnection=true`, { serverSelectionTimeoutMS: 5000 });
+    try {
+      expect((await client.db('admin').command({ hello: 1 })).me).toBe('db-behind-bastions.example.net:27017');
+    } finally {
+      await client.close();
+    }
   });
 });
 

@@ -457,7 +457,8 @@ export class SshChain {
   forwardOut(host: string, port: number, deadlineMs: number, signal?: AbortSignal): Promise<ClientChannel> {
     if (!this.alive) return Promise.reject(this.lostError ?? new BaleenError('E_UNREACHABLE', 'The SSH session is closed.', { sshKind: 'closed' }));
     const last = this.clients.length - 1;
-    return openChannel(this.clients[last]!, host, port, deadlineMs, this.deps.clock, signal, (e) => channelOpenError(e, this.refs[last]!, this.chainLength, host, port, 'the MongoDB node'));
+    // A channel refused because the session just died is the session's failure, not the node's.
+    return openChannel(this.clients[last]!, host, port, deadlineMs, this.deps.clock, signal, (e) => this.lostError ?? channelOpenError(e, this.refs[last]!, this.chainLength, host, port, 'the MongoDB node'));
   }
 
   /** Runs a command string on the last hop. Callers build the string from an allowlist only (exec-allowlist.ts). */
