@@ -12,7 +12,7 @@ import ssh2 from 'ssh2';
 import type { SshTunnel } from '../../src-main/core/tunnels';
 import { startFaultProxy, type FaultProxy } from '../servers/ssh-fault-proxy';
 import { publicBlobOf, startSsh2Server, type Ssh2ServerHandle } from '../servers/ssh-test-server';
-import { listeningSockets, pinKey, sshKit, until, type SshKit } from '../servers/ssh-test-kit';
+import { listeningSockets, pinKey, sshKit, until } from '../servers/ssh-test-kit';
 
 const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
 let server: Ssh2ServerHandle;
