@@ -179,7 +179,7 @@ export const ConnectionForm = z
 export type ConnectionForm = z.infer<typeof ConnectionForm>;
 
 /** The secrets a profile can carry; stored in the OS keychain, never returned (SEC-E8). */
-export const SECRET_KINDS = ['mongodb-password', 'tls-key-password', 'aws-session-token', 'ssh-password', 'ssh-passphrase'] as const;
+export const SECRET_KINDS = ['mongodb-password', 'tls-key-password', 'aws-session-token', 'proxy-password', 'ssh-password', 'ssh-passphrase'] as const;
 export const SecretKind = z.enum(SECRET_KINDS);
 export type SecretKind = z.infer<typeof SecretKind>;
 
@@ -190,6 +190,8 @@ export const SecretsInput = z
     password: SecretValue.nullable().optional(),
     tlsKeyPassword: SecretValue.nullable().optional(),
     awsSessionToken: SecretValue.nullable().optional(),
+    /** SOCKS5 proxy password (the URI's proxyPassword). */
+    proxyPassword: SecretValue.nullable().optional(),
   })
   .strict();
 export type SecretsInput = z.infer<typeof SecretsInput>;

@@ -156,3 +156,19 @@ export function canaryHits(haystack: string, canaries: readonly string[]): strin
   for (const c of canaries) for (const f of canaryForms(c)) if (haystack.includes(f)) hits.push(`${c} as ${JSON.stringify(f).slice(0, 40)}`);
   return hits;
 }
+
+export interface Rejection {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** The error a call fails with; a call that succeeds fails the test. */
+export function rejection(p: Promise<unknown>): Promise<Rejection> {
+  return p.then(
+    (v) => {
+      throw new Error(`expected the call to fail, it returned ${JSON.stringify(v).slice(0, 200)}`);
+    },
+    (e: unknown) => e as Rejection,
+  );
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TestResult } from '../../src-shared/contract';
 import { jsonLineLogger } from '../../src-main/core/ports/logger';
 import { startTestCore, type TestCore } from '../helpers/core';
-import { canaryHits, makeTestPki, startFerretDbTls, type FerretTls, type TestPki } from './connections-fixtures';
+import { canaryHits, makeTestPki, rejection, startFerretDbTls, type FerretTls, type TestPki } from './connections-fixtures';
 
 const USER = 'dba';
 const PASSWORD = `pw-${randomUUID()}`;
@@ -79,9 +79,9 @@ describe('connection test and connect against FerretDB with TLS and SCRAM', () =
     expect(auth.detail).toMatch(/authentication failed \(code 18\)/i);
     expect(step(r, 'privileges').status).toBe('skipped');
 
-    const add = await t.client.invoke('connections.add', { uri: scramUri(), secrets: { password: canary } }).catch((e: unknown) => e as { code: string; message: string });
+    const add = await rejection(t.client.invoke('connections.add', { uri: scramUri(), secrets: { password: canary } }));
     expect(add).toMatchObject({ code: 'E_AUTH' });
-    expect((add as { message: string }).message).toMatch(/authentication failed \(code 18\)/i);
+    expect(add.message).toMatch(/authentication failed \(code 18\)/i);
     expect(await t.client.invoke('connections.list', {})).toEqual([]);
 
     expect(canaryHits(JSON.stringify(r), [canary])).toEqual([]);
@@ -105,7 +105,7 @@ describe('connection test and connect against FerretDB with TLS and SCRAM', () =
       expect(step(r, 'tls'), reason).toMatchObject({ status: 'failed', reason });
       expect(step(r, 'tls').detail, reason).toMatch(text);
       const started = Date.now();
-      const e = await t.client.invoke('connections.add', { uri }).catch((x: unknown) => x as { code: string; message: string; details?: { reason?: string } });
+      const e = await rejection(t.client.invoke('connections.add', { uri }));
       expect(e, reason).toMatchObject({ code: 'E_UNREACHABLE', details: { reason } });
       expect(e.message, reason).toMatch(text);
       expect(Date.now() - started, `${reason} fails fast (REL-M1)`).toBeLessThan(2500);
@@ -114,7 +114,7 @@ describe('connection test and connect against FerretDB with TLS and SCRAM', () =
 
   it('REL-M8: tlsAllowInvalidCertificates is refused without the explicit opt-in, then badged and audited', async () => {
     const uri = `mongodb://127.0.0.1:${expired.tlsPort}/?tls=true&tlsCAFile=${encodeURIComponent(pki.caFile)}&tlsAllowInvalidCertificates=true`;
-    const refused = await t.client.invoke('connections.add', { uri }).catch((x: unknown) => x as { code: string; message: string; details?: Record<string, unknown> });
+    const refused = await rejection(t.client.invoke('connections.add', { uri }));
     expect(refused).toMatchObject({ code: 'E_INVALID_INPUT', details: { reason: 'tls-opt-in-required', flags: ['tlsAllowInvalidCertificates'] } });
     expect(refused.message).toMatch(/turns off TLS certificate checks/);
 

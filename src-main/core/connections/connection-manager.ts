@@ -119,6 +119,7 @@ const SECRET_FIELDS: Record<keyof SecretsInput, SecretKind> = {
   password: 'mongodb-password',
   tlsKeyPassword: 'tls-key-password',
   awsSessionToken: 'aws-session-token',
+  proxyPassword: 'proxy-password',
 };
 
 interface Target {
@@ -297,6 +298,7 @@ export class ConnectionManager {
         if (kind === 'mongodb-password') out.password = r.value;
         else if (kind === 'tls-key-password') out.tlsKeyPassword = r.value;
         else if (kind === 'aws-session-token') out.awsSessionToken = r.value;
+        else if (kind === 'proxy-password') out.proxyPassword = r.value;
         continue;
       }
       if (r.state === 'unreadable' && !known) {
@@ -677,7 +679,7 @@ export class ConnectionManager {
 
   private async mergedSecrets(p: ProfileRow, changes: Map<SecretKind, string | null>): Promise<NodeSecrets> {
     const out: NodeSecrets = {};
-    for (const kind of ['mongodb-password', 'tls-key-password', 'aws-session-token'] as const) {
+    for (const kind of ['mongodb-password', 'tls-key-password', 'aws-session-token', 'proxy-password'] as const) {
       const change = changes.get(kind);
       if (change === null) continue;
       const value = change ?? (this.unreadable.has(`${p.id}/${kind}`) ? undefined : await this.d.secrets.read(p.id, kind).then((r) => (r.state === 'set' ? r.value : undefined)));
@@ -1061,13 +1063,23 @@ export class ConnectionManager {
   }
 }
 
+const NODE_SECRET_FIELDS: Partial<Record<SecretKind, keyof NodeSecrets>> = {
+  'mongodb-password': 'password',
+  'tls-key-password': 'tlsKeyPassword',
+  'aws-session-token': 'awsSessionToken',
+  'proxy-password': 'proxyPassword',
+};
+
 function fieldOf(kind: SecretKind): keyof NodeSecrets {
-  return kind === 'mongodb-password' ? 'password' : kind === 'tls-key-password' ? 'tlsKeyPassword' : 'awsSessionToken';
+  return NODE_SECRET_FIELDS[kind] ?? 'password';
 }
 
 function nodeSecrets(values: Map<SecretKind, string>): NodeSecrets {
   const out: NodeSecrets = {};
-  for (const [k, v] of values) if (k === 'mongodb-password' || k === 'tls-key-password' || k === 'aws-session-token') out[fieldOf(k)] = v;
+  for (const [k, v] of values) {
+    const f = NODE_SECRET_FIELDS[k];
+    if (f) out[f] = v;
+  }
   return out;
 }
 

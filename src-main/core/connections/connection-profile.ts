@@ -48,6 +48,7 @@ const FORM_OPTIONS = new Set(
     'tlsCAFile',
     'tlsCertificateKeyFile',
     'tlsCertificateKeyFilePassword',
+    'proxyPassword',
     'tlsAllowInvalidCertificates',
     'tlsAllowInvalidHostnames',
     'tlsInsecure',
@@ -84,6 +85,8 @@ export function parseUri(uri: string): ParsedTarget {
   if (cs.password) secrets['mongodb-password'] = decode(cs.password);
   const keyPassword = p.get('tlsCertificateKeyFilePassword');
   if (keyPassword) secrets['tls-key-password'] = keyPassword;
+  const proxyPassword = p.get('proxyPassword');
+  if (proxyPassword) secrets['proxy-password'] = proxyPassword;
 
   const mechRaw = p.get('authMechanism');
   const username = cs.username ? decode(cs.username) : undefined;
@@ -160,9 +163,10 @@ function hostOrThrow(h: string): string {
 export function neededSecrets(form: ConnectionForm): SecretKind[] {
   const out: SecretKind[] = [];
   if (NEEDS_PASSWORD.has(form.auth.mechanism)) out.push('mongodb-password');
-  if (form.auth.mechanism === 'MONGODB-AWS' && form.auth.username) out.push('mongodb-password');
   if (form.tls.certificateKeyFile) out.push('tls-key-password');
-  if (form.auth.mechanism === 'MONGODB-AWS') out.push('aws-session-token');
+  if (form.options && Object.keys(form.options).some((k) => k.toLowerCase() === 'proxyusername')) out.push('proxy-password');
+  // MONGODB-AWS: the 7.x driver takes credentials only from the AWS SDK's own sources (environment,
+  // profile, instance role), never from the URI, so there is nothing to store here.
   return out;
 }
 
@@ -229,6 +233,7 @@ export function fromForm(form: ConnectionForm): ParsedTarget {
   if (tls.allowInvalidHostnames) p.set('tlsAllowInvalidHostnames', 'true');
   if (form.readPreference) p.set('readPreference', form.readPreference);
   for (const [k, v] of Object.entries(form.options ?? {})) {
+    if (/^(proxypassword|tlscertificatekeyfilepassword)$/i.test(k)) throw invalid(`${k} is a secret: enter it in its own field.`, 'secret-in-options');
     if (FORM_OPTIONS.has(k.toLowerCase()) && k.toLowerCase() !== 'authmechanismproperties') throw invalid(`Set ${k} with its own field, not as an extra option.`, 'duplicate-option');
     if (k.toLowerCase() === 'authmechanismproperties') {
       if (/AWS_SESSION_TOKEN/i.test(v)) throw invalid('AWS_SESSION_TOKEN is a secret: enter it in its own field.', 'secret-in-options');
@@ -248,8 +253,9 @@ export function fromForm(form: ConnectionForm): ParsedTarget {
 function driverCheck(safeUri: string, mech: AuthMechanism): void {
   try {
     const opts: Record<string, unknown> = { serverSelectionTimeoutMS: 1 };
-    const user = new ConnectionString(safeUri).username;
-    if (NEEDS_PASSWORD.has(mech) && user) opts.auth = { username: decodeURIComponent(user), password: 'x' };
+    const cs = new ConnectionString(safeUri);
+    if (NEEDS_PASSWORD.has(mech) && cs.username) opts.auth = { username: decodeURIComponent(cs.username), password: 'x' };
+    if (cs.searchParams.has('proxyUsername')) opts.proxyPassword = 'x';
     new MongoClient(safeUri, opts);
   } catch (e) {
     const msg = errorMessage(e);

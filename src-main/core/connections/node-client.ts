@@ -26,6 +26,7 @@ export interface NodeSecrets {
   password?: string;
   tlsKeyPassword?: string;
   awsSessionToken?: string;
+  proxyPassword?: string;
 }
 
 /** Which node to reach and how: the member's name, the safe URI its options come from, the dialer. */
@@ -57,6 +58,7 @@ export function directUri(baseUri: string, address: string): string {
   cs.password = '';
   cs.searchParams.delete('replicaSet');
   cs.searchParams.delete('tlsCertificateKeyFilePassword');
+  cs.searchParams.delete('proxyPassword');
   cs.searchParams.set('directConnection', 'true');
   return cs.toString();
 }
@@ -68,6 +70,7 @@ function secretOptions(baseUri: string, secrets: NodeSecrets | undefined): Mongo
   if (secrets.password !== undefined && cs.username) out.auth = { username: decodeURIComponent(cs.username), password: secrets.password };
   if (secrets.tlsKeyPassword !== undefined) out.tlsCertificateKeyFilePassword = secrets.tlsKeyPassword;
   if (secrets.awsSessionToken !== undefined) out.authMechanismProperties = { AWS_SESSION_TOKEN: secrets.awsSessionToken };
+  if (secrets.proxyPassword !== undefined) out.proxyPassword = secrets.proxyPassword;
   return out;
 }
 
