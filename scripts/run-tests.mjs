@@ -50,6 +50,17 @@ step('vitest (unit + integration)', bin('vitest'), ['run', '--reporter=default',
   },
 });
 
+// The OS keychain suite needs a Secret Service: it runs here inside its own D-Bus session with an
+// unlocked gnome-keyring (the plain vitest run above skips it with a notice).
+const keychainJson = join(results, 'vitest-keychain.json');
+rmSync(keychainJson, { force: true });
+step('vitest (OS keychain)', 'bash', [join(root, 'scripts', 'with-keyring.sh'), bin('vitest'), 'run', '--project', 'node', 'test/integration/keychain-', '--reporter=default', '--reporter=json', `--outputFile.json=${keychainJson}`], {
+  parse() {
+    const j = readJson(keychainJson);
+    return j && { passed: j.numPassedTests, failed: j.numFailedTests, skipped: j.numPendingTests + j.numTodoTests };
+  },
+});
+
 const built = step('build', 'npm', ['run', 'build', '--silent']);
 const pwJson = join(results, 'playwright.json');
 rmSync(pwJson, { force: true });
