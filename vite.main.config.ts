@@ -23,7 +23,8 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     rollupOptions: {
-      input: { cli: 'src-main/cli/index.ts', main: 'src-main/main.ts' },
+      // logs-worker: worker threads of `logs analyze` load this small entry instead of the whole CLI chunk.
+      input: { cli: 'src-main/cli/index.ts', main: 'src-main/main.ts', 'logs-worker': 'src-main/core/logs/logs-worker.ts' },
       external,
       output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     },
