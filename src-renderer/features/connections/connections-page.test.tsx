@@ -93,7 +93,7 @@ describe('Add connection form', () => {
     await user.type(screen.getByRole('textbox', { name: 'Name (optional)' }), 'prod');
     await user.click(screen.getByRole('button', { name: 'Add connection' }));
     expect(await screen.findByRole('link', { name: 'db.example:27017' })).toHaveAttribute('href', '#/node/local%2Fdb.example%3A27017');
-    expect(fake.callsTo('connections.add')).toEqual([{ uri: 'mongodb://admin:pw@db.example:27017', name: 'prod' }]);
+    expect(fake.callsTo('connections.add')).toEqual([{ uri: 'mongodb://admin:pw@db.example:27017', name: 'prod', discover: true }]);
     expect(screen.getByRole('textbox', { name: 'MongoDB URI' })).toHaveValue('');
     expect(screen.getByRole('status')).toHaveTextContent('Added prod');
   });

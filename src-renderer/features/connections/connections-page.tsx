@@ -1,5 +1,5 @@
-import { useId, useState, type ReactNode } from 'react';
-import type { ConnectionSummary, NodeSummary } from '../../../src-shared/contract';
+import { useEffect, useId, useState, type ReactNode } from 'react';
+import type { ConnectionDetail, ConnectionSummary, NodeSummary, SecretStatus, SecretStorage, TestResult } from '../../../src-shared/contract';
 import { toBaleenError } from '../../../src-shared/contract/client';
 import type { BaleenError } from '../../../src-shared/domain/errors';
 import { useClient } from '../../client';
@@ -9,7 +9,13 @@ import { formatDateTime, formatTime } from '../../lib/format';
 import { hrefs } from '../../lib/hrefs';
 import { redactUri } from '../../lib/redact-uri';
 import { AddConnectionForm } from './add-connection-form';
+import { CapabilityMatrixView } from './capability-matrix';
+import { ConnectionTestPanel } from './connection-test-panel';
 import { useConnectionActions, useConnectionList } from './connections-context';
+import { ExportDialog, ImportDialog } from './import-export';
+import { ProfileEditor } from './profile-editor';
+import { TopologyView } from './topology-view';
+import './connections.css';
 
 type ActionState = { status: 'idle' } | { status: 'loading' } | { status: 'error'; error: Pick<BaleenError, 'code' | 'message'> };
 
@@ -33,12 +39,46 @@ export interface ConnectionsPageProps {
   emptyActions?: ReactNode;
 }
 
+/** Where secrets are kept: said once, plainly, when it is not the OS keychain (SEC-C2). */
+function SecretStorageBanner() {
+  const client = useClient();
+  const [storage, setStorage] = useState<SecretStorage | null>(null);
+  useEffect(() => {
+    let live = true;
+    client.invoke('connections.secretStorage', {}).then(
+      (s) => live && setStorage(s),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [client]);
+  if (!storage || storage.persistent) return null;
+  return (
+    <p className="banner banner-warn" role="status">
+      Passwords are kept for this session only: {storage.reason}. You will be asked for them again after Baleen restarts.
+    </p>
+  );
+}
+
 export function ConnectionsPage({ emptyActions }: ConnectionsPageProps) {
   const list = useConnectionList();
   const { load } = useConnectionActions();
+  const [dialog, setDialog] = useState<'import' | 'export' | null>(null);
   return (
     <div className="page connections-page">
       <h1>Connections</h1>
+      <SecretStorageBanner />
+      <div className="actions page-actions">
+        <button type="button" onClick={() => setDialog(dialog === 'import' ? null : 'import')}>
+          Import…
+        </button>
+        <button type="button" onClick={() => setDialog(dialog === 'export' ? null : 'export')}>
+          Export…
+        </button>
+      </div>
+      {dialog === 'import' ? <ImportDialog onClose={() => setDialog(null)} /> : null}
+      {dialog === 'export' ? <ExportDialog onClose={() => setDialog(null)} /> : null}
       <AddConnectionForm />
       <section aria-label="Saved connections" className="connection-list">
         {list.status === 'idle' || list.status === 'loading' ? <LoadingState>Loading connections…</LoadingState> : null}
@@ -52,12 +92,32 @@ export function ConnectionsPage({ emptyActions }: ConnectionsPageProps) {
   );
 }
 
+const SECRET_LABEL: Record<SecretStatus['kind'], string> = {
+  'mongodb-password': 'Password',
+  'tls-key-password': 'Client key passphrase',
+  'aws-session-token': 'AWS session token',
+  'proxy-password': 'Proxy password',
+  'ssh-password': 'SSH password',
+  'ssh-passphrase': 'SSH key passphrase',
+};
+
+function secretText(s: SecretStatus): string {
+  if (s.state === 'keychain') return 'saved in keychain';
+  if (s.state === 'session') return `session only — ${s.reason ?? 'not kept after Baleen quits'}`;
+  if (s.state === 'unreadable') return `unreadable — ${s.reason ?? 'enter it again'}`;
+  return s.reason ? `not set — ${s.reason}` : 'not set';
+}
+
 function ConnectionCard({ connection }: { connection: ConnectionSummary }) {
   const client = useClient();
-  const { removeLocal } = useConnectionActions();
+  const { removeLocal, upsert } = useConnectionActions();
   const [confirming, setConfirming] = useState(false);
   const [removal, runRemoval] = useAction();
+  const [action, runAction] = useAction();
+  const [editing, setEditing] = useState<ConnectionDetail | null>(null);
+  const [test, setTest] = useState<TestResult | null>(null);
   const titleId = useId();
+  const connected = connection.connected ?? connection.nodes.length > 0;
 
   const remove = () =>
     runRemoval(async () => {
@@ -66,13 +126,75 @@ function ConnectionCard({ connection }: { connection: ConnectionSummary }) {
     });
 
   return (
-    <article className="connection-card" aria-labelledby={titleId}>
+    <article className={`connection-card color-${connection.color ?? 'none'}`} aria-labelledby={titleId} data-connection-id={connection.id}>
       <header className="connection-head">
         <div>
           <h2 id={titleId}>{connection.name}</h2>
+          <p className="connection-meta">
+            {connection.group ? <span className="tag tag-group">{connection.group}</span> : null}
+            {(connection.tags ?? []).map((t) => (
+              <span key={t} className="tag">
+                {t}
+              </span>
+            ))}
+            {connection.insecureTls ? (
+              <span className="badge badge-insecure" title={connection.insecureTls.flags.join(', ')}>
+                TLS checks off{connection.insecureTls.confirmed ? '' : ' (not confirmed)'}
+              </span>
+            ) : null}
+            {connection.sshHops?.length ? <span className="badge badge-stopped">via {connection.sshHops.length} SSH hop{connection.sshHops.length === 1 ? '' : 's'}</span> : null}
+            {!connected ? <span className="badge badge-stopped">not connected</span> : null}
+          </p>
           <code className="uri">{redactUri(connection.uri)}</code>
+          {connection.secrets?.length ? (
+            <ul className="secret-list" aria-label={`Secrets of ${connection.name}`}>
+              {connection.secrets.map((s) => (
+                <li key={s.kind} data-secret-state={s.state}>
+                  {SECRET_LABEL[s.kind]}: {secretText(s)}
+                </li>
+              ))}
+            </ul>
+          ) : null}
         </div>
         <div className="actions">
+          <button
+            type="button"
+            aria-label={`Edit ${connection.name}`}
+            onClick={() =>
+              void runAction(async () => {
+                setEditing(editing ? null : await client.invoke('connections.get', { id: connection.id }));
+              })
+            }
+          >
+            Edit
+          </button>
+          <button
+            type="button"
+            aria-label={`Test ${connection.name}`}
+            disabled={action.status === 'loading'}
+            onClick={() =>
+              void runAction(async () => {
+                setTest(null);
+                setTest(await client.invoke('connections.test', { id: connection.id }));
+              })
+            }
+          >
+            Test
+          </button>
+          {connected ? (
+            <button type="button" aria-label={`Disconnect ${connection.name}`} disabled={action.status === 'loading'} onClick={() => void runAction(async () => upsert(await client.invoke('connections.disconnect', { id: connection.id })))}>
+              Disconnect
+            </button>
+          ) : (
+            <button type="button" aria-label={`Connect ${connection.name}`} disabled={action.status === 'loading'} onClick={() => void runAction(async () => upsert(await client.invoke('connections.connect', { id: connection.id })))}>
+              Connect
+            </button>
+          )}
+          {connected && connection.discover ? (
+            <button type="button" aria-label={`Find the members of ${connection.name} again`} disabled={action.status === 'loading'} onClick={() => void runAction(async () => upsert(await client.invoke('connections.rediscover', { id: connection.id })))}>
+              Rediscover
+            </button>
+          ) : null}
           {confirming ? (
             <>
               <span>Stop monitoring and forget this connection?</span>
@@ -95,8 +217,21 @@ function ConnectionCard({ connection }: { connection: ConnectionSummary }) {
           <ErrorText error={removal.error} />
         </p>
       ) : null}
+      {action.status === 'loading' ? (
+        <p role="status" className="muted">
+          Working…
+        </p>
+      ) : null}
+      {action.status === 'error' ? (
+        <p role="alert" className="form-error">
+          <ErrorText error={action.error} />
+        </p>
+      ) : null}
+      {editing ? <ProfileEditor mode={{ kind: 'edit', detail: editing }} onDone={() => setEditing(null)} onCancel={() => setEditing(null)} /> : null}
+      {test ? <ConnectionTestPanel result={test} /> : null}
+      {connection.topology ? <TopologyView topology={connection.topology} name={connection.name} /> : null}
       {connection.nodes.length === 0 ? (
-        <p className="muted">No nodes discovered yet.</p>
+        <p className="muted">{connected ? 'No nodes discovered yet.' : 'Not connected: press Connect to find its nodes and start monitoring.'}</p>
       ) : (
         <ul className="node-list" aria-label={`Nodes of ${connection.name}`}>
           {connection.nodes.map((n) => (
@@ -129,7 +264,9 @@ function NodeRow({ node }: { node: NodeSummary }) {
       <span className="muted since" title={formatDateTime(node.status.since)}>
         since {formatTime(node.status.since)}
       </span>
-      <span className="muted server">{[node.server, node.version, node.setName ? `set ${node.setName}` : null].filter(Boolean).join(' · ')}</span>
+      <span className="muted server">
+        {[node.role, node.shard ? `shard ${node.shard}` : null, node.server, node.version, node.setName ? `set ${node.setName}` : null].filter(Boolean).join(' · ')}
+      </span>
       <button
         type="button"
         className="small"
@@ -144,6 +281,7 @@ function NodeRow({ node }: { node: NodeSummary }) {
           <ErrorText error={action.error} />
         </p>
       ) : null}
+      {node.capabilities ? <CapabilityMatrixView matrix={node.capabilities} node={node.hostPort} /> : null}
     </li>
   );
 }
