@@ -54,6 +54,8 @@ describe('profile editor', () => {
     const password = screen.getByLabelText('Password');
     expect(password).toHaveAttribute('type', 'password');
     expect(password).toHaveValue('s3cret');
+    // Held in the input's value, never mirrored into the markup.
+    expect(document.body.innerHTML).not.toContain('s3cret');
     expect(screen.getByText('new value: saved when you save')).toBeInTheDocument();
     await user.click(within(editor()).getByText(/^Connection options/));
     expect(screen.getByLabelText('Hosts (comma-separated host:port)')).toHaveValue('db1.corp.example:27017, db2.corp.example:27017');

@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import {
   AUTH_MECHANISMS,
   PROFILE_COLORS,
@@ -196,6 +196,7 @@ export function ProfileEditor({ mode, onDone, onCancel }: { mode: EditorMode; on
       setTags('');
       setColor('none');
       setForm(null);
+      setShowForm(false);
       setParse({ status: 'idle' });
       setTest({ status: 'idle' });
       setSubmit({ status: 'idle', notice: connect ? `Added ${saved.name}. Monitoring has started.` : `Saved ${saved.name} without connecting.` });
@@ -405,14 +406,20 @@ export function ProfileEditor({ mode, onDone, onCancel }: { mode: EditorMode; on
 function SecretInput(p: { label: string; value: string; status: string; saved: boolean; forgotten: boolean; disabled: boolean; onChange(v: string): void; onForget(on: boolean): void }) {
   const id = useId();
   const statusId = useId();
+  const ref = useRef<HTMLInputElement>(null);
+  // Uncontrolled on purpose: React mirrors a controlled input's value into its `value` attribute,
+  // where anything serialising the page (a crash report, an extension) would read the secret.
+  useEffect(() => {
+    if (ref.current && ref.current.value !== p.value) ref.current.value = p.value;
+  }, [p.value]);
   return (
     <div className="field secret-field">
       <label htmlFor={id}>{p.label}</label>
       <input
+        ref={ref}
         id={id}
         type="password"
         autoComplete="new-password"
-        value={p.value}
         disabled={p.disabled || p.forgotten}
         placeholder={p.saved ? '•••••• (saved; type to replace)' : ''}
         aria-describedby={statusId}
