@@ -233,6 +233,27 @@ describe('editing profiles', () => {
     expect(refused).toMatchObject({ code: 'E_AUTH', details: { reason: 'secret-missing' } });
   });
 
+  it('disconnect stops polling for good (audited, no reconnect); connect resumes it (audited)', async () => {
+    const c = await t.client.invoke('connections.add', { uri: 'mongodb://edit-a.corp.internal:27017/', name: 'switch' });
+    await eventually(async () => ((await t.client.invoke('connections.list', {})).find((x) => x.id === c.id)!.nodes[0]!.status.state === 'monitoring' ? true : undefined), 5000, 'monitoring');
+    const off = await t.client.invoke('connections.disconnect', { id: c.id });
+    expect(off.connected).toBe(false);
+    expect(off.nodes[0]!.status.state).toBe('stopped');
+    const polled = a.stats().commands.serverStatus?.total ?? 0;
+    await new Promise((r) => setTimeout(r, 800));
+    expect(a.stats().commands.serverStatus?.total ?? 0).toBe(polled);
+    const on = await t.client.invoke('connections.connect', { id: c.id });
+    expect(on.connected).toBe(true);
+    await eventually(() => ((a.stats().commands.serverStatus?.total ?? 0) > polled ? true : undefined), 5000, 'polled again');
+    for (const action of ['connection.disconnect', 'connection.connect']) {
+      expect(t.core.audit.list({ action }).filter((r) => r.target === c.id).map((r) => [r.kind, r.result])).toEqual([
+        ['outcome', 'ok'],
+        ['intent', null],
+      ]);
+    }
+    await t.client.invoke('connections.remove', { id: c.id });
+  });
+
   it('keeps SSH hops for the tunnel layer, and refuses to connect through them until it lands', async () => {
     const hops = [{ host: 'bastion.corp.example', port: 22, username: 'ops', auth: 'agent' as const }];
     const e = await t.client.invoke('connections.add', { uri: 'mongodb://edit-a.corp.internal:27017/', sshHops: hops }).catch((x: unknown) => x);

@@ -6,7 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestResult } from '../../src-shared/contract';
+import { addressMapDialer } from '../../src-main/core/connections';
 import { jsonLineLogger } from '../../src-main/core/ports/logger';
+import { startSimulator, type Simulator } from '../../src-main/core/sim';
+import { blackHole, freePort } from '../servers/net';
 import { startTestCore, type TestCore } from '../helpers/core';
 import { canaryHits, makeTestPki, rejection, startFerretDbTls, type FerretTls, type TestPki } from './connections-fixtures';
 
@@ -150,5 +153,54 @@ describe('connection test and connect against FerretDB with TLS and SCRAM', () =
     expect(canaryHits(dataDirText(t.dataDir), [keyPassphrase])).toEqual([]);
     expect(canaryHits(logs.join('\n'), [keyPassphrase])).toEqual([]);
     await t.client.invoke('connections.remove', { id: added.id });
+  });
+});
+
+describe('connection test: each failure kind is named by its step', () => {
+  let sim: Simulator;
+  let t: TestCore;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ me: 'locked.corp.internal:27017', requireAuth: true });
+    t = startTestCore({ monitoring: { connectTimeoutMs: 1500 }, connectionSeams: { dial: addressMapDialer({ 'locked.corp.internal:27017': sim.address }) } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sim?.stop();
+  });
+
+  it('a name that does not resolve fails at name resolution (dns)', async () => {
+    const r = await t.client.invoke('connections.test', { uri: 'mongodb://nowhere.corp.internal:27017/' });
+    expect(step(r, 'dns')).toMatchObject({ status: 'failed', reason: 'dns', code: 'E_UNREACHABLE' });
+    expect(step(r, 'tcp').status).toBe('skipped');
+  });
+
+  it('a closed port fails at TCP (refused), in well under the connect timeout', async () => {
+    const port = await freePort();
+    const r = await t.client.invoke('connections.test', { uri: `mongodb://127.0.0.1:${port}/` });
+    expect(step(r, 'dns').status).toBe('ok');
+    expect(step(r, 'tcp')).toMatchObject({ status: 'failed', reason: 'refused' });
+    expect(step(r, 'tcp').detail).toMatch(/connection refused by 127\.0\.0\.1:\d+/);
+    expect(step(r, 'tcp').ms!).toBeLessThan(1000);
+  });
+
+  it('a server that accepts TCP but never answers times out at authentication, not at TCP', async () => {
+    const hole = await blackHole();
+    try {
+      const r = await t.client.invoke('connections.test', { uri: `mongodb://127.0.0.1:${hole.port}/` });
+      expect(step(r, 'tcp').status).toBe('ok');
+      expect(step(r, 'auth')).toMatchObject({ status: 'failed' });
+      expect(step(r, 'auth').reason).toBe('timeout');
+      expect(step(r, 'auth').ms!).toBeLessThan(4000);
+    } finally {
+      await hole.close();
+    }
+  });
+
+  it('no credentials on a server that requires them: not authorized (code 13) at the privileges step', async () => {
+    const r = await t.client.invoke('connections.test', { uri: 'mongodb://locked.corp.internal:27017/' });
+    expect(step(r, 'auth')).toMatchObject({ status: 'ok', detail: 'no credentials: connected without authentication' });
+    expect(step(r, 'privileges')).toMatchObject({ status: 'failed', reason: 'not-authorized', code: 'E_NOT_AUTHORIZED' });
+    expect(step(r, 'privileges').detail).toMatch(/Not authorized \(code 13\).*clusterMonitor/);
   });
 });
