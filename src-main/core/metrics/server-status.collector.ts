@@ -33,21 +33,54 @@ export function extractMetrics(doc: Document, defs: readonly MetricDef[], server
   const values: Record<string, number> = {};
   const unavailable: Record<string, string> = {};
   for (const def of defs) {
-    let cur: unknown = doc;
-    let depth = 0;
-    for (; depth < def.path.length; depth++) {
-      if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, def.path[depth]!)) break;
-      cur = (cur as Record<string, unknown>)[def.path[depth]!];
+    if (def.computed) continue;
+    const star = def.path.indexOf('*');
+    if (star >= 0) {
+      sumOver(doc, def, star, serverLabel, values, unavailable);
+      continue;
     }
-    const n = depth === def.path.length ? toNumber(cur) : undefined;
-    if (n !== undefined) values[def.id] = n;
-    else {
-      const missing = `${def.source}.${def.path.slice(0, depth + 1).join('.')}`;
-      unavailable[def.id] =
-        depth === def.path.length ? `${missing} is not a number on ${serverLabel}` : `${missing} is not returned by ${serverLabel}`;
-    }
+    const r = walk(doc, def.path);
+    if (r.value !== undefined) values[def.id] = r.value;
+    else unavailable[def.id] = missingReason(def, r.depth, serverLabel);
   }
   return { values, unavailable };
+}
+
+function walk(doc: unknown, path: readonly string[]): { value: number | undefined; depth: number } {
+  let cur: unknown = doc;
+  let depth = 0;
+  for (; depth < path.length; depth++) {
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, path[depth]!)) break;
+    cur = (cur as Record<string, unknown>)[path[depth]!];
+  }
+  return { value: depth === path.length ? toNumber(cur) : undefined, depth };
+}
+
+function missingReason(def: MetricDef, depth: number, serverLabel: string): string {
+  const missing = `${def.source}.${def.path.slice(0, depth + 1).join('.')}`;
+  return depth === def.path.length ? `${missing} is not a number on ${serverLabel}` : `${missing} is not returned by ${serverLabel}`;
+}
+
+/** `metrics.commands.*.failed`: the sum over every key at the `*` level that has the rest of the path. */
+function sumOver(doc: Document, def: MetricDef, star: number, serverLabel: string, values: Record<string, number>, unavailable: Record<string, string>): void {
+  const head = walk(doc, def.path.slice(0, star));
+  let parent: unknown = doc;
+  for (const k of def.path.slice(0, star)) parent = parent !== null && typeof parent === 'object' && Object.hasOwn(parent, k) ? (parent as Record<string, unknown>)[k] : undefined;
+  if (parent === null || typeof parent !== 'object') {
+    unavailable[def.id] = missingReason(def, head.depth, serverLabel);
+    return;
+  }
+  let sum = 0;
+  let found = 0;
+  for (const child of Object.values(parent as Record<string, unknown>)) {
+    const v = walk(child, def.path.slice(star + 1)).value;
+    if (v !== undefined) {
+      sum += v;
+      found++;
+    }
+  }
+  if (found > 0) values[def.id] = sum;
+  else unavailable[def.id] = `${def.source}.${def.path.slice(0, star).join('.')} lists no ${def.path.slice(star + 1).join('.')} on ${serverLabel}`;
 }
 
 export function extractServerStatus(doc: Document, serverLabel: string): Extracted {

@@ -111,3 +111,37 @@ describe('gaugePoints', () => {
     ]);
   });
 });
+
+describe('rates of the issue-4 counters', () => {
+  // Every new counter goes through the same function: a restart of mongod zeroes them all together.
+  const uptime = [
+    { ts: 0, value: 90_000 },
+    { ts: 1000, value: 91_000 },
+    { ts: 2000, value: 400 },
+    { ts: 3000, value: 1400 },
+  ];
+  it.each([
+    ['serverStatus.opLatencies.reads.latency', [5_000_000, 5_023_000, 900, 23_900], [23_000, null, 23_000]],
+    ['serverStatus.wiredTiger.cache.bytes read into cache', [7e9, 7.0001e9, 1e5, 2e5], [1e5, null, 1e5]],
+    ['serverStatus.metrics.queryExecutor.scanned', [123_456, 124_456, 10, 1010], [1000, null, 1000]],
+    ['top.readLock.time@shop.orders', [1e6, 1.5e6, 0, 5e5], [5e5, null, 5e5]],
+  ] as const)('%s: per-second rate, a break at the restart', (_metric, values, expected) => {
+    const series = values.map((value, i) => ({ ts: i * 1000, value }));
+    const r = counterRates(series, { restarts: detectRestarts(uptime, []) });
+    expect(r.points.map(([, v]) => (v === null ? null : Math.round(v)))).toEqual(expected);
+    expect(r.resets).toEqual([2000]);
+  });
+
+  it('top counters reset without a restart (the server cleared them): a reset, not a negative rate', () => {
+    const r = counterRates([
+      { ts: 0, value: 500 },
+      { ts: 10_000, value: 900 },
+      { ts: 20_000, value: 40 },
+    ]);
+    expect(r.points).toEqual([
+      [10_000, 40],
+      [20_000, null],
+    ]);
+    expect(r.resets).toEqual([20_000]);
+  });
+});
