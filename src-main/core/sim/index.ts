@@ -10,6 +10,9 @@
  *   (SimTopology) so several members can later share one replica set.
  * - Commands (commands/): a name → handler table; the dispatcher adds faults, auth seam, accounting.
  * - Wire (wire/): framing and the TCP server; malformed input closes that connection only.
+ * - Data (node/data-catalog.ts, commands/data.commands.ts): databases and collections with growing
+ *   sizes and Zipf-like shares of the workload, for listDatabases, dbStats, top, $collStats; the oplog
+ *   bounds query; replica sets with lag and elections on demand (node/replica-set-model.ts).
  * - Faults (faults/): delay, hang, garbage replies, injected server errors, drop (RST) all
  *   connections, refuse new connections.
  *
@@ -33,7 +36,9 @@ export {
 export { defaultCommandTable } from './commands/default-command-table';
 export { SimNode, type SimNodeOptions, type TopologyVersion, type CommandCount } from './node/sim-node';
 export { StaticReplicaSet, standaloneTopology, type SimTopology, type ReplicaSetMemberState } from './node/topology';
-export { ReplicaSetModel, type ReplicaSetModelOptions, type SimMemberConfig } from './node/replica-set-model';
+export { ReplicaSetModel, type ReplicaSetModelOptions, type SimElection, type SimMemberConfig } from './node/replica-set-model';
+export { startSimulatedReplicaSet, type SimulatedReplicaSet, type SimulatedReplicaSetOptions } from './replica-set';
+export { DataCatalog, type SimCollection, type SimDatabase } from './node/data-catalog';
 export { registerMongosCommands, type ShardedClusterModel, type SimShard } from './commands/sharding.commands';
 export { registerScramAuth, SimUserDirectory, type SimUser } from './commands/sasl.commands';
 export { DEFAULT_RATES, type SimRates, type HostFacts } from './node/workload';

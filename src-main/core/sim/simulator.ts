@@ -44,6 +44,8 @@ export interface SimulatorOptions {
   principal?: SimPrincipal;
   /** Refuse commands that need authentication from unauthenticated connections (code 13). */
   requireAuth?: boolean;
+  /** How many user collections the node holds (default: a small shop with a dozen). */
+  collections?: number;
   /** Register more commands on the default table. */
   extendCommands?: (table: CommandTable) => void;
   logger?: Logger;
@@ -121,6 +123,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       awaitableHello: opts.awaitableHello ?? true,
       connectionBaseline: opts.connectionBaseline,
       host: opts.hostFacts,
+      ...(opts.collections !== undefined ? { collections: opts.collections } : {}),
     });
     const table = defaultCommandTable();
     opts.extendCommands?.(table);

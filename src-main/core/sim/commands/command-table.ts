@@ -7,10 +7,14 @@ export const ServerErrorCode = {
   BadValue: 2,
   Unauthorized: 13,
   TypeMismatch: 14,
+  IllegalOperation: 20,
+  NamespaceNotFound: 26,
   MaxTimeMSExpired: 50,
+  NoReplicationEnabled: 76,
   CommandNotFound: 59,
   ClientMetadataCannotBeMutated: 186,
   UnsupportedOpQueryCommand: 352,
+  NotWritablePrimary: 10107,
   Location40571: 40571,
 } as const;
 export type ServerErrorCodeName = keyof typeof ServerErrorCode;

@@ -8,10 +8,11 @@ import {
   pingCommand,
   serverStatusCommand,
 } from './diagnostic.commands';
+import { aggregateCommand, dbStatsCommand, findCommand, listCollectionsCommand, listDatabasesCommand, replSetStepDownCommand, topCommand } from './data.commands';
 import { helloCommand, isMasterCommand } from './hello.command';
 import { replSetGetConfigCommand, replSetGetStatusCommand } from './replication.commands';
 
-/** The commands a v1 simulated mongod answers. Later features register more (replSetGetStatus, currentOp...). */
+/** The commands a simulated mongod answers. Later features register more (currentOp, getLog...). */
 export function defaultCommandTable(): CommandTable {
   return new CommandTable()
     .register(helloCommand)
@@ -24,5 +25,12 @@ export function defaultCommandTable(): CommandTable {
     .register(connectionStatusCommand)
     .register(endSessionsCommand)
     .register(replSetGetStatusCommand)
-    .register(replSetGetConfigCommand);
+    .register(replSetGetConfigCommand)
+    .register(replSetStepDownCommand)
+    .register(listDatabasesCommand)
+    .register(listCollectionsCommand)
+    .register(dbStatsCommand)
+    .register(topCommand)
+    .register(aggregateCommand)
+    .register(findCommand);
 }

@@ -49,7 +49,8 @@ export function helloReply(node: SimNode, connectionId: number, legacyName: bool
     if (rs.primary !== undefined) doc.primary = rs.primary;
     doc.me = rs.me;
     if (rs.electionId !== undefined) doc.electionId = rs.electionId;
-    const secs = Math.floor(node.clock.now() / 1000);
+    // A lagging secondary's last write is behind the primary's by its lag.
+    const secs = Math.floor((node.clock.now() - (rs.lagMs ?? 0)) / 1000);
     const opTime = { ts: new Timestamp({ t: secs, i: 1 }), t: i64(rs.term) };
     doc.lastWrite = { opTime, lastWriteDate: new Date(secs * 1000), majorityOpTime: opTime, majorityWriteDate: new Date(secs * 1000) };
   }

@@ -167,13 +167,20 @@ export function generateServerStatus(node: SimNode, request: Document = { server
     getmore: i64(c('opcounters.getmore')),
     command: i64(c('opcounters.command') + realCommands),
   }));
-  add('opcountersRepl', () => ({ insert: i64(0), query: i64(0), update: i64(0), delete: i64(0), getmore: i64(0), command: i64(0) }));
+  add('opcountersRepl', () => ({
+    insert: i64(c('opcountersRepl.insert')),
+    query: i64(0),
+    update: i64(c('opcountersRepl.update')),
+    delete: i64(c('opcountersRepl.delete')),
+    getmore: i64(0),
+    command: i64(c('opcountersRepl.command')),
+  }));
 
   add('queues', () => (node.profile.hasQueuesExecution ? { execution: tickets(node) } : undefined));
 
   add('repl', () => {
     if (rs === null) return undefined;
-    const nowSecs = Math.floor(node.clock.now() / 1000);
+    const nowSecs = Math.floor((node.clock.now() - (rs.lagMs ?? 0)) / 1000);
     const opTime = { ts: new Timestamp({ t: nowSecs, i: 1 }), t: i64(rs.term) };
     const tv = node.topologyVersion();
     const repl: Document = {

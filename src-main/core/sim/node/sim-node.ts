@@ -1,10 +1,11 @@
 import { ObjectId } from 'bson';
 import type { Clock } from '../../ports/clock';
 import { CounterBank, GaugeBank } from './activity-model';
+import { DataCatalog } from './data-catalog';
 import { SeededRandom, hashString } from './seeded-random';
 import { type SimTopology, type ReplicaSetMemberState, standaloneTopology } from './topology';
 import { type VersionProfile, versionProfile } from './version-profile';
-import { type HostFacts, type SimRates, DEFAULT_RATES, RATE_KEYS, counterRates, defaultCacheBytes, gaugeRanges } from './workload';
+import { type HostFacts, type SimRates, type SimRole, DEFAULT_RATES, RATE_KEYS, counterRates, defaultCacheBytes, gaugeRanges } from './workload';
 
 export interface SimNodeOptions {
   /** host:port this node announces (hello.me for set members, serverStatus.host). */
@@ -23,6 +24,8 @@ export interface SimNodeOptions {
   /** Accepted-connection limit (connections.available = limit − current). */
   maxIncomingConnections?: number;
   host?: Partial<HostFacts>;
+  /** How many user collections to hold (default: a small shop with a dozen). */
+  collections?: number;
 }
 
 export interface ConnectionTicket {
@@ -77,11 +80,14 @@ export class SimNode {
   readonly connectionBaseline: number;
   readonly maxIncomingConnections: number;
   readonly host: HostFacts;
+  /** Databases and collections: sizes for dbStats / $collStats, shares for top. */
+  readonly data: DataCatalog;
   private rates: SimRates;
   private readonly jitter: number | undefined;
   private inc: Incarnation;
   private readonly topologyListeners = new Set<() => void>();
   private readonly unsubscribeTopology: () => void;
+  private lastRole: SimRole;
   private inFlight = 0;
   private exhaustHellos = 0;
   private awaiting = 0;
@@ -112,6 +118,9 @@ export class SimNode {
       cacheSizeBytes: defaultCacheBytes(memSizeMB),
       ...opts.host,
     };
+    this.lastRole = this.role();
+    this.data = new DataCatalog({ seed: this.seed, clock: this.clock, ...(opts.collections !== undefined ? { collections: opts.collections } : {}) });
+    this.data.setInsertRate(this.rates.insert);
     this.inc = this.incarnate(0, undefined);
     this.unsubscribeTopology = this.topology.subscribe(() => this.topologyChanged());
   }
@@ -155,10 +164,11 @@ export class SimNode {
   setRates(partial: Partial<SimRates>): void {
     const next = mergeRates(this.rates, partial);
     const at = this.clock.monotonic();
-    const rates = counterRates(next);
+    const rates = counterRates(next, this.role());
     for (const [id, r] of Object.entries(rates)) this.inc.counters.setRate(id, r, at);
     const ranges = gaugeRanges(next, this.host);
     for (const [id, [lo, hi]] of Object.entries(ranges)) this.inc.gauges.setRange(id, lo, hi);
+    this.data.setInsertRate(next.insert);
     this.rates = next;
   }
 
@@ -298,7 +308,19 @@ export class SimNode {
     });
   }
 
+  /** A secondary applies the primary's writes instead of taking its own. */
+  role(): SimRole {
+    const rs = this.topology.memberState(this.me);
+    return rs === null ? 'standalone' : rs.isPrimary ? 'primary' : 'secondary';
+  }
+
   private topologyChanged(): void {
+    // An election moves the writes: the new primary counts them in opcounters, the others in opcountersRepl.
+    const role = this.role();
+    if (role !== this.lastRole) {
+      this.lastRole = role;
+      this.setRates({});
+    }
     this.inc.topologyCounter += 1;
     for (const l of [...this.topologyListeners]) l();
   }
@@ -313,7 +335,7 @@ export class SimNode {
     const noiseSeed = (this.seed + Math.imul(generation, 0x632be5ab)) >>> 0;
     const startMono = this.clock.monotonic();
     const counters = new CounterBank(noiseSeed, startMono);
-    for (const [id, r] of Object.entries(counterRates(this.rates))) counters.define(id, r, this.jitter);
+    for (const [id, r] of Object.entries(counterRates(this.rates, this.role()))) counters.define(id, r, this.jitter);
     const gauges = new GaugeBank(noiseSeed, startMono);
     for (const [id, [lo, hi]] of Object.entries(gaugeRanges(this.rates, this.host))) gauges.define(id, lo, hi);
     return {

@@ -12,6 +12,8 @@ export interface ReplicaSetMemberState {
   term: number;
   /** Only the primary reports its electionId. */
   electionId: ObjectId | undefined;
+  /** How far this member's optime is behind the primary's (ms); absent means caught up. */
+  lagMs?: number;
 }
 
 /**

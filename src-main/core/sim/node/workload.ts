@@ -46,18 +46,26 @@ export function defaultCacheBytes(memSizeMB: number): number {
   return Math.max(256, Math.floor((memSizeMB - 1024) / 2)) * 1024 * 1024;
 }
 
-/** Counter id (its serverStatus path) → per-second rate, for the given workload. */
-export function counterRates(r: SimRates): Record<string, number> {
+/** A member's part in its set: a secondary applies the primary's writes (opcountersRepl) and takes none itself. */
+export type SimRole = 'standalone' | 'primary' | 'secondary';
+
+/** Counter id (its serverStatus path) → per-second rate, for the given workload and role. */
+export function counterRates(r: SimRates, role: SimRole = 'standalone'): Record<string, number> {
   const reads = r.query + r.getmore;
   const writes = r.insert + r.update + r.delete;
   const ops = reads + writes + r.command;
+  const sec = role === 'secondary';
   return {
-    'opcounters.insert': r.insert,
+    'opcounters.insert': sec ? 0 : r.insert,
     'opcounters.query': r.query,
-    'opcounters.update': r.update,
-    'opcounters.delete': r.delete,
+    'opcounters.update': sec ? 0 : r.update,
+    'opcounters.delete': sec ? 0 : r.delete,
     'opcounters.getmore': r.getmore,
     'opcounters.command': r.command,
+    'opcountersRepl.insert': sec ? r.insert : 0,
+    'opcountersRepl.update': sec ? r.update : 0,
+    'opcountersRepl.delete': sec ? r.delete : 0,
+    'opcountersRepl.command': sec ? 0.2 : 0,
     'asserts.regular': 0,
     'asserts.warning': 0,
     'asserts.msg': 0,
