@@ -192,3 +192,27 @@ describe('sharded cluster discovery from a mongos', () => {
     for (const n of c.nodes) await eventually(async () => ((await samples(t, n.id)) >= 2 ? true : undefined), 10_000, `samples from ${n.hostPort}`);
   });
 });
+
+describe('rediscovery on a slow schedule', () => {
+  it('finds the deployment again every rediscoverMs, as the system, without being asked', async () => {
+    const model = new ReplicaSetModel({ setName: 'slow', members: ['s1.slow.internal:27017'] });
+    const sim = await startSimulator({ me: 's1.slow.internal:27017', topology: model });
+    const t = startTestCore({ monitoring: { ...FAST, rediscoverMs: 300 }, connectionSeams: { dial: addressMapDialer({ 's1.slow.internal:27017': sim.address }) } });
+    try {
+      const c = await t.client.invoke('connections.add', { uri: 'mongodb://s1.slow.internal:27017/?replicaSet=slow', discover: true });
+      const runs = await eventually(() => {
+        const r = t.core.audit.list({ action: 'connection.rediscover' }).filter((x) => x.kind === 'intent' && x.target === c.id);
+        return r.length >= 2 ? r : undefined;
+      }, 5000, 'two scheduled rediscoveries');
+      expect(runs.every((r) => r.actor === 'system')).toBe(true);
+      await t.client.invoke('connections.disconnect', { id: c.id });
+      const after = t.core.audit.list({ action: 'connection.rediscover' }).length;
+      await new Promise((r) => setTimeout(r, 700));
+      // A disconnected deployment is left alone.
+      expect(t.core.audit.list({ action: 'connection.rediscover' }).length).toBe(after);
+    } finally {
+      await t.close();
+      await sim.stop();
+    }
+  });
+});

@@ -751,6 +751,8 @@ export class ConnectionManager {
     const p = this.requireProfile(id);
     return this.d.audit.run({ action: 'connection.disconnect', target: id, actor, details: { uri: p.uri } }, async () => {
       this.disarmRediscovery(id);
+      // A rediscovery already running would start monitors again: let it finish first.
+      await this.rediscovering.get(id);
       this.d.config.updateProfile(id, { monitoring: false });
       for (const n of this.d.config.nodesOf(id)) {
         await this.monitors.get(n.id)?.stop('Disconnected');
