@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { queryMetrics } from '../../src-main/core/metrics/metrics-query';
 import { betterSqliteDriver } from '../../src-main/core/store/better-sqlite3.driver';
 import { ChunkStore } from '../../src-main/core/store/chunk.store';
 import { ManualClock } from '../helpers/manual-clock';
@@ -140,8 +141,13 @@ describe('REL-D7: retention', () => {
       expect(report.deletedChunks).toBeGreaterThan(0);
       expect(store.query(ENTITY, 'serverStatus.big.s0', 0, clock.now() - 1 * DAY - 1)).toEqual([]);
       expect(store.query(IMPORTED, 'ftdc.keep', 0, clock.now())).toHaveLength(2);
-      // The summary outlives the raw samples: tier 1 still covers the deleted days.
+      // The summary outlives the raw samples: tier 1 still covers the deleted days, and a chart of the
+      // whole history starts there, not where the raw samples now start.
       expect(store.readRollup(ENTITY, 'serverStatus.big.s0', 1, t0 + 19 * DAY, t0 + 20 * DAY - 1).buckets.length).toBe(1440);
+      expect(store.seriesInfo(ENTITY, 'serverStatus.big.s0')?.first).toBe(t0 + 19 * DAY);
+      const chart = queryMetrics(store, { entity: ENTITY, metrics: ['serverStatus.big.s0'], from: 0, to: clock.now(), maxPoints: 1000 }, clock.now()).series[0]!.points;
+      expect(chart.length).toBeGreaterThan(400);
+      expect(chart[0]![0]).toBeLessThan(t0 + 20 * DAY);
     } finally {
       store.close();
     }

@@ -103,6 +103,17 @@ export class BitWriter {
     this.align();
     return this.buf.slice(0, this.pos);
   }
+
+  /** Bytes written so far, counting a partial last byte. */
+  get byteLength(): number {
+    return this.pos + (this.nAcc > 0 ? 1 : 0);
+  }
+
+  /** Copies what is written so far (a partial last byte zero-padded) without ending the stream. */
+  copyTo(out: Uint8Array, offset: number): void {
+    out.set(this.buf.subarray(0, this.pos), offset);
+    if (this.nAcc > 0) out[offset + this.pos] = (this.acc << (8 - this.nAcc)) & 0xff;
+  }
 }
 
 export function corrupt(what: string): BaleenError {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { BitReader, BitWriter } from './bit-stream';
-import { decodeRawChunk, decodeTierChunk, decodeValues, encodeRawChunk, encodeTierChunk, encodeValues, rawChunkCount, TIER_COLUMNS, type TierColumns } from './chunk-codec';
+import { decodeRawChunk, decodeTierChunk, decodeValues, encodeRawChunk, encodeTierChunk, encodeValues, HeadEncoder, rawChunkCount, TIER_COLUMNS, type TierColumns } from './chunk-codec';
 
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
 const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).every((x, i) => Object.is(x, b[i]));
@@ -55,6 +55,31 @@ describe('chunk codec', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('a streaming head decodes to exactly what was pushed at every length, across an integer → XOR switch', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: -1e9, max: 1e9 }), finite), { minLength: 1, maxLength: 200 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 5000 }),
+        (vals, counterLike, step) => {
+          let enc = new HeadEncoder(counterLike);
+          const ts: number[] = [];
+          vals.forEach((v, i) => {
+            const t = 1_700_000_000_000 + i * step + (i % 3);
+            if (!enc.accepts(v)) enc = HeadEncoder.rebuild(ts, vals, i, counterLike, true);
+            enc.push(t, v);
+            ts.push(t);
+            const d = decodeRawChunk(enc.blob());
+            expect(d.n).toBe(i + 1);
+            expect(Array.from(d.ts)).toEqual(ts);
+            expect(sameBits(d.vals, vals.slice(0, i + 1))).toBe(true);
+          });
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 

@@ -18,6 +18,8 @@ import { BitReader, BitWriter, corrupt } from './bit-stream';
  */
 
 const CODEC = { EMPTY: 0, CONST: 1, INT_DELTA: 2, INT_DOD: 3, XOR: 4 } as const;
+const RAW_CHUNK = 1;
+const TIER_CHUNK = 2;
 /** Integers up to here keep their dods (< 2^52) exact in a float64. */
 const INT_LIMIT = 2 ** 50;
 
@@ -90,6 +92,7 @@ export function encodeTimestamps(w: BitWriter, ts: ArrayLike<number>, n: number)
   if (n === 1) return;
   const d1 = ts[1]! - ts[0]!;
   w.varint(d1 === 0 ? 0 : zig(d1) + 1);
+  if (n === 2) return;
   let regular = true;
   for (let i = 2; i < n; i++) {
     if (ts[i]! - ts[i - 1]! !== d1) {
@@ -116,6 +119,7 @@ export function decodeTimestamps(r: BitReader, n: number, out: Float64Array): vo
   let d = z === 0 ? 0 : unzig(z - 1);
   t += d;
   out[1] = t;
+  if (n === 2) return;
   if (r.bit() === 1) {
     for (let i = 2; i < n; i++) out[i] = t += d;
     return;
@@ -174,60 +178,163 @@ export function encodeValues(w: BitWriter, vals: ArrayLike<number>, n: number): 
     w.f64(v0);
     return;
   }
-  if (ints) {
-    const dod = n > 2 && dodCost + signedCost(vals[1]! - v0) < deltaCost;
-    w.bits(dod ? CODEC.INT_DOD : CODEC.INT_DELTA, 8);
-    writeSigned(w, v0);
-    let p = v0;
-    let pd = 0;
-    for (let i = 1; i < n; i++) {
-      const v = vals[i]!;
-      const d = v - p;
-      writeSigned(w, dod && i > 1 ? d - pd : d);
-      pd = d;
-      p = v;
-    }
-    return;
-  }
-  w.bits(CODEC.XOR, 8);
-  encodeXor(w, vals, n);
+  const stream: ValueStream = ints ? new IntStream(w, n > 2 && dodCost + signedCost(vals[1]! - v0) < deltaCost) : new XorStream(w);
+  for (let i = 0; i < n; i++) stream.push(vals[i]!);
 }
 
-function encodeXor(w: BitWriter, vals: ArrayLike<number>, n: number): void {
-  f64[0] = vals[0]!;
-  let pHi = u32[HI]!;
-  let pLo = u32[LO]!;
-  w.bits32(pHi, 32);
-  w.bits32(pLo, 32);
-  let wLead = -1;
-  let wTrail = 0;
-  for (let i = 1; i < n; i++) {
-    f64[0] = vals[i]!;
+/** A value codec written one sample at a time (after its codec byte). */
+interface ValueStream {
+  push(v: number): void;
+}
+
+/** INT_DELTA / INT_DOD: the first value, then deltas or delta-of-deltas. */
+class IntStream implements ValueStream {
+  private n = 0;
+  private prev = 0;
+  private prevD = 0;
+
+  constructor(
+    private readonly w: BitWriter,
+    private readonly dod: boolean,
+  ) {
+    w.bits(dod ? CODEC.INT_DOD : CODEC.INT_DELTA, 8);
+  }
+
+  push(v: number): void {
+    if (this.n === 0) writeSigned(this.w, v);
+    else {
+      const d = v - this.prev;
+      writeSigned(this.w, this.dod && this.n > 1 ? d - this.prevD : d);
+      this.prevD = d;
+    }
+    this.prev = v;
+    this.n++;
+  }
+}
+
+/** Gorilla XOR with a leading/trailing-zero window. */
+class XorStream implements ValueStream {
+  private n = 0;
+  private pHi = 0;
+  private pLo = 0;
+  private wLead = -1;
+  private wTrail = 0;
+
+  constructor(private readonly w: BitWriter) {
+    w.bits(CODEC.XOR, 8);
+  }
+
+  push(v: number): void {
+    const w = this.w;
+    f64[0] = v;
     const hi = u32[HI]!;
     const lo = u32[LO]!;
-    const xh = (hi ^ pHi) >>> 0;
-    const xl = (lo ^ pLo) >>> 0;
-    pHi = hi;
-    pLo = lo;
+    if (this.n++ === 0) {
+      w.bits32(hi, 32);
+      w.bits32(lo, 32);
+      this.pHi = hi;
+      this.pLo = lo;
+      return;
+    }
+    const xh = (hi ^ this.pHi) >>> 0;
+    const xl = (lo ^ this.pLo) >>> 0;
+    this.pHi = hi;
+    this.pLo = lo;
     if (xh === 0 && xl === 0) {
       w.bit(0);
-      continue;
+      return;
     }
     w.bit(1);
     const lead = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
     const trail = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
-    if (wLead >= 0 && lead >= wLead && trail >= wTrail) {
+    if (this.wLead >= 0 && lead >= this.wLead && trail >= this.wTrail) {
       w.bit(0);
-      writeXorBits(w, xh, xl, wTrail, 64 - wLead - wTrail);
+      writeXorBits(w, xh, xl, this.wTrail, 64 - this.wLead - this.wTrail);
     } else {
       w.bit(1);
-      wLead = Math.min(lead, 31);
-      wTrail = trail;
-      const sig = 64 - wLead - wTrail;
-      w.bits(wLead, 5);
+      this.wLead = Math.min(lead, 31);
+      this.wTrail = trail;
+      const sig = 64 - this.wLead - this.wTrail;
+      w.bits(this.wLead, 5);
       w.bits(sig - 1, 6);
-      writeXorBits(w, xh, xl, wTrail, sig);
+      writeXorBits(w, xh, xl, this.wTrail, sig);
     }
+  }
+}
+
+/** Delta-of-delta timestamps one at a time, in the layout decodeTimestamps reads (never "regular"). */
+class TsStream {
+  readonly w = new BitWriter(32);
+  private n = 0;
+  private last = 0;
+  private d = 0;
+
+  push(t: number): void {
+    if (this.n === 0) this.w.varint(t);
+    else {
+      const d = t - this.last;
+      if (this.n === 1) this.w.varint(d === 0 ? 0 : zig(d) + 1);
+      else {
+        if (this.n === 2) this.w.bit(0);
+        writeSigned(this.w, d - this.d);
+      }
+      this.d = d;
+    }
+    this.last = t;
+    this.n++;
+  }
+}
+
+/**
+ * A live head chunk encoded as samples arrive, so a flush copies bytes instead of re-encoding the
+ * whole head: integer delta-of-deltas for counters, deltas otherwise, XOR once a non-integer shows up
+ * (the caller rebuilds with `accepts`). When the head closes it is re-encoded once with the best codec.
+ */
+export class HeadEncoder {
+  private readonly ts = new TsStream();
+  private readonly vw = new BitWriter(64);
+  private readonly vals: ValueStream;
+  private readonly xor: boolean;
+  n = 0;
+
+  constructor(counterLike: boolean, xor = false) {
+    this.xor = xor;
+    this.vals = xor ? new XorStream(this.vw) : new IntStream(this.vw, counterLike);
+  }
+
+  static rebuild(ts: ArrayLike<number>, vals: ArrayLike<number>, n: number, counterLike: boolean, xor: boolean): HeadEncoder {
+    const e = new HeadEncoder(counterLike, xor);
+    for (let i = 0; i < n; i++) e.push(ts[i]!, vals[i]!);
+    return e;
+  }
+
+  get isXor(): boolean {
+    return this.xor;
+  }
+
+  /** False when `v` cannot continue an integer stream: rebuild the head as XOR. */
+  accepts(v: number): boolean {
+    return this.xor || isIntValue(v);
+  }
+
+  push(t: number, v: number): void {
+    this.ts.push(t);
+    this.vals.push(v);
+    this.n++;
+  }
+
+  /** The raw chunk so far, readable by decodeRawChunk. */
+  blob(): Uint8Array {
+    const h = new BitWriter(16);
+    h.bits(RAW_CHUNK, 8);
+    h.varint(this.n);
+    h.varint(this.ts.w.byteLength);
+    const head = h.finish();
+    const out = new Uint8Array(head.length + this.ts.w.byteLength + this.vw.byteLength);
+    out.set(head, 0);
+    this.ts.w.copyTo(out, head.length);
+    this.vw.copyTo(out, head.length + this.ts.w.byteLength);
+    return out;
   }
 }
 
@@ -329,8 +436,6 @@ function decodeXor(r: BitReader, n: number, out: Float64Array): void {
 
 // ---- chunks --------------------------------------------------------------------------------------
 
-const RAW_CHUNK = 1;
-const TIER_CHUNK = 2;
 
 /**
  * A raw chunk: `[1][varint n][varint tsBytes][timestamps][values]`. Timestamps strictly increase

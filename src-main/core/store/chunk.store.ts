@@ -7,7 +7,7 @@ import type { Gap, Point, SampleSource } from '../../../src-shared/domain/sample
 import { systemClock, type Clock, type TimerHandle } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
 import type { SqliteDatabase, SqliteDriver } from '../ports/sqlite';
-import { decodeRawChunk, decodeTierChunk, encodeRawChunk, encodeTierChunk, TIER_COLUMNS, type TierColumn } from './chunk-codec';
+import { decodeRawChunk, decodeTierChunk, encodeRawChunk, encodeTierChunk, HeadEncoder, TIER_COLUMNS, type TierColumn } from './chunk-codec';
 import type { ImportInfo, MaintenanceReport, MetricColumn, MetricStore, RollupRead, SeriesInfo } from './metric-store';
 import { openCheckedDatabase, type QuarantineFs, type QuarantineInfo } from './quarantine';
 import { bucketsOf, columnsOf, combineBuckets, gapThresholdOf, rollupSamples, TIER, windowOf, type Bucket, type SampleRun, type Tier } from './rollup';
@@ -95,7 +95,10 @@ interface Head {
   flushedN: number;
   rowId: number | null;
   sealed: boolean;
+  /** The row holds the closed chunk's final (best-codec) encoding. */
+  final: boolean;
   queued: boolean;
+  enc: HeadEncoder;
   /** The last tier-1 / tier-2 windows marked dirty for this head (skips repeated inserts). */
   marked1: number;
   marked2: number;
@@ -106,6 +109,10 @@ interface SeriesRef {
   metric: string;
   id: number | null;
   heads: Head[];
+  /** Catalogue counters stream as delta-of-deltas, everything else as deltas. */
+  counterLike: boolean;
+  /** Samples per chunk for this series: staggered so the heads of one node do not all close in the same flush. */
+  cap: number;
 }
 
 interface EntityState {
@@ -287,6 +294,9 @@ export class ChunkStore implements MetricStore {
       ),
       lastTs: db.prepare<[string], { ts: number | null }>('SELECT max(last_ts) AS ts FROM series WHERE entity = ?'),
       seriesStats: db.prepare<[number], { first_ts: number | null; last_ts: number | null; n: number }>('SELECT first_ts, last_ts, n FROM series WHERE id = ?'),
+      // Rollups outlive raw samples (retention): a series' history starts at its oldest tier window.
+      firstRollup: db.prepare<[number, number], { data: Uint8Array }>('SELECT data FROM rollups WHERE series_id = ? AND tier = ? ORDER BY window_start LIMIT 1'),
+      lastRollup: db.prepare<[number, number], { data: Uint8Array }>('SELECT data FROM rollups WHERE series_id = ? AND tier = ? ORDER BY window_start DESC LIMIT 1'),
       listSeries: db.prepare<[string | null, string | null], { id: number; entity: string; metric: string; first_ts: number | null; last_ts: number | null; n: number }>(
         'SELECT id, entity, metric, first_ts, last_ts, n FROM series WHERE (? IS NULL OR entity = ?) ORDER BY entity, metric',
       ),
@@ -361,7 +371,7 @@ export class ChunkStore implements MetricStore {
 
   private pushSample(s: SeriesRef, batch: BatchInfo, ts: number, v: number): void {
     let h = s.heads[s.heads.length - 1];
-    if (h === undefined || h.sealed || h.batchId !== batch.id || h.n >= this.o.rawChunkSamples || (h.n > 0 && (ts <= h.ts[h.n - 1]! || ts - h.ts[0]! > MAX_CHUNK_SPAN_MS))) {
+    if (h === undefined || h.sealed || h.batchId !== batch.id || h.n >= s.cap || (h.n > 0 && (ts <= h.ts[h.n - 1]! || ts - h.ts[0]! > MAX_CHUNK_SPAN_MS))) {
       if (h && !h.sealed) {
         h.sealed = true;
         this.enqueue(h);
@@ -376,14 +386,16 @@ export class ChunkStore implements MetricStore {
         flushedN: 0,
         rowId: null,
         sealed: false,
+        final: false,
         queued: false,
+        enc: new HeadEncoder(s.counterLike),
         marked1: -Infinity,
         marked2: -Infinity,
       };
       s.heads.push(h);
     }
     if (h.n === h.ts.length) {
-      const cap = Math.min(h.ts.length * 2, this.o.rawChunkSamples);
+      const cap = Math.min(h.ts.length * 2, s.cap);
       const ts2 = new Float64Array(cap);
       ts2.set(h.ts);
       const v2 = new Float64Array(cap);
@@ -393,6 +405,8 @@ export class ChunkStore implements MetricStore {
     }
     h.ts[h.n] = ts;
     h.vals[h.n] = v;
+    if (!h.enc.accepts(v)) h.enc = HeadEncoder.rebuild(h.ts, h.vals, h.n, s.counterLike, true);
+    h.enc.push(ts, v);
     h.n++;
     this.pendingSamples++;
     this.enqueue(h);
@@ -511,28 +525,41 @@ export class ChunkStore implements MetricStore {
     const deferred = this.deferred;
     const newIds = new Map<SeriesRef, number>();
     const rows: Array<[Head, number]> = [];
+    const retired: number[] = [];
     this.db.transaction(() => {
       for (const op of deferred) op();
       for (const h of queue) {
-        if (h.n === 0 || (h.rowId !== null && h.flushedN === h.n)) continue;
+        if (h.n === 0 || (h.rowId !== null && h.flushedN === h.n && (!h.sealed || h.final))) continue;
         const s = h.series;
         const sid = s.id ?? newIds.get(s) ?? this.createSeries(s, newIds);
-        const blob = encodeRawChunk(h.ts, h.vals, h.n);
+        // An open head is copied from its streaming encoder; a closed one gets the best codec, once.
+        const blob = h.sealed ? encodeRawChunk(h.ts, h.vals, h.n) : h.enc.blob();
         const t0 = h.ts[0]!;
         const t1 = h.ts[h.n - 1]!;
         let rowId = h.rowId;
+        if (rowId !== null && h.sealed) {
+          // A closed chunk goes to a fresh row at the end of the table, where pages fill densely; the
+          // head's row, grown in place flush after flush, is freed for the next heads.
+          this.st.deleteChunk.run(rowId);
+          retired.push(rowId);
+          rowId = null;
+        }
         if (rowId === null) rowId = Number(this.st.insertChunk.run(sid, h.batchId, h.grp, t0, t1, h.n, blob).lastInsertRowid);
         else this.st.updateHead.run(t1, h.n, blob, rowId);
         rows.push([h, rowId]);
-        const first = h.ts[h.flushedN]!;
-        this.st.addStats.run(first, first, t1, t1, h.n - h.flushedN, sid);
-        this.markWindows(sid, h.grp, first, t1, h);
+        if (h.flushedN < h.n) {
+          const first = h.ts[h.flushedN]!;
+          this.st.addStats.run(first, first, t1, t1, h.n - h.flushedN, sid);
+          this.markWindows(sid, h.grp, first, t1, h);
+        }
       }
     })();
     for (const [s, id] of newIds) this.bindSeries(s, id);
+    for (const id of retired) this.headByRow.delete(id);
     for (const [h, rowId] of rows) {
       h.rowId = rowId;
       h.flushedN = h.n;
+      h.final = h.sealed;
       this.headByRow.set(rowId, h);
     }
     for (const h of queue) {
@@ -750,17 +777,30 @@ export class ChunkStore implements MetricStore {
     const pendingWindows = new Set<number>();
     if (s.id !== null) for (const r of this.st.dirtyWindows.iterate(s.id, tier, w0, w1)) pendingWindows.add(r.window_start);
     const isPending = (w: number) => w >= openFrom || pendingWindows.has(w);
-    const buckets: Bucket[] = [];
+    let buckets: Bucket[] = [];
+    let groups = 0;
+    let lastGrp: number | null = null;
     if (s.id !== null) {
       const cols: TierColumn[] = ['count', ...want.filter((c) => c !== 'count')];
       for (const row of this.st.rollupRows.iterate(s.id, tier, w0, w1)) {
         if (this.hidden.has(row.grp) || isPending(row.window_start)) continue;
-        for (const b of bucketsOf(decodeTierChunk(row.data, cols))) if (b.ts + bucketMs > from && b.ts <= to) buckets.push(b);
+        if (row.grp !== lastGrp) groups++;
+        lastGrp = row.grp;
+        const d = decodeTierChunk(row.data, cols);
+        let a = 0;
+        let z = d.n;
+        while (a < z && d.ts[a]! + bucketMs <= from) a++;
+        while (z > a && d.ts[z - 1]! > to) z--;
+        if (a === 0 && z === d.n) buckets.push(...bucketsOf(d));
+        else for (const b of bucketsOf(d)) if (b.ts + bucketMs > from && b.ts <= to) buckets.push(b);
       }
     }
-    // Where an import overlaps live data, the group with more samples in a bucket answers for it.
-    buckets.sort((a, b) => a.ts - b.ts || b.count - a.count);
-    const unique = buckets.filter((b, i) => i === 0 || buckets[i - 1]!.ts !== b.ts);
+    if (groups > 1) {
+      // Where an import overlaps live data, the group with more samples in a bucket answers for it.
+      buckets.sort((a, b) => a.ts - b.ts || b.count - a.count);
+      buckets = buckets.filter((b, i) => i === 0 || buckets[i - 1]!.ts !== b.ts);
+    }
+    const unique = buckets;
     const pending: Array<{ from: number; to: number }> = [];
     for (let w = w0; w <= w1; w += W) {
       if (!isPending(w)) continue;
@@ -785,7 +825,29 @@ export class ChunkStore implements MetricStore {
     const s = this.seriesRef(entity, metric, false);
     if (!s) return null;
     const row = s.id === null ? undefined : this.st.seriesStats.get(s.id);
-    return this.withHeads(s, { entity, metric, first: row?.first_ts ?? null, last: row?.last_ts ?? null, count: row?.n ?? 0 });
+    return this.withHeads(s, { entity, metric, ...this.history(s.id, row?.first_ts ?? null, row?.last_ts ?? null), count: row?.n ?? 0 });
+  }
+
+  /**
+   * The span of a series at any resolution: rollups outlive raw samples (retention), so history may
+   * start in a tier; it ends at the newest raw sample, or in a tier once all raw samples are gone.
+   */
+  private history(id: number | null, rawFirst: number | null, rawLast: number | null): { first: number | null; last: number | null } {
+    let first = rawFirst;
+    let last = rawLast;
+    if (id === null) return { first, last };
+    for (const tier of [1, 2] as const) {
+      const a = this.st.firstRollup.get(id, tier);
+      if (!a) continue;
+      const t = decodeTierChunk(a.data, []).ts[0];
+      if (t !== undefined && (first === null || t < first)) first = t;
+      if (rawLast === null) {
+        const z = decodeTierChunk(this.st.lastRollup.get(id, tier)!.data, []);
+        const end = z.ts[z.n - 1]! + TIER[tier].bucketMs - 1;
+        if (last === null || end > last) last = end;
+      }
+    }
+    return { first, last };
   }
 
   private withHeads(s: SeriesRef, info: SeriesInfo): SeriesInfo {
@@ -805,7 +867,7 @@ export class ChunkStore implements MetricStore {
     const out = new Map<string, SeriesInfo>();
     for (const r of this.st.listSeries.iterate(entity ?? null, entity ?? null)) {
       const s = this.entities.get(r.entity)?.series.get(r.metric);
-      const info = { entity: r.entity, metric: r.metric, first: r.first_ts, last: r.last_ts, count: r.n };
+      const info = { entity: r.entity, metric: r.metric, ...this.history(r.id, r.first_ts, r.last_ts), count: r.n };
       out.set(`${r.entity}|${r.metric}`, s ? this.withHeads(s, info) : info);
     }
     for (const [e, ent] of this.entities) {
@@ -814,7 +876,7 @@ export class ChunkStore implements MetricStore {
         if (s.id === null && s.heads.length > 0) out.set(`${e}|${m}`, this.withHeads(s, { entity: e, metric: m, first: null, last: null, count: 0 }));
       }
     }
-    return [...out.values()].filter((i) => i.count > 0).sort((a, b) => (a.entity === b.entity ? (a.metric < b.metric ? -1 : 1) : a.entity < b.entity ? -1 : 1));
+    return [...out.values()].filter((i) => i.count > 0 || i.first !== null).sort((a, b) => (a.entity === b.entity ? (a.metric < b.metric ? -1 : 1) : a.entity < b.entity ? -1 : 1));
   }
 
   listImports(): ImportInfo[] {
@@ -1096,6 +1158,7 @@ export class ChunkStore implements MetricStore {
     h.ts.copyWithin(0, drop, h.n);
     h.vals.copyWithin(0, drop, h.n);
     h.n -= drop;
+    h.enc = HeadEncoder.rebuild(h.ts, h.vals, h.n, h.series.counterLike, h.enc.isXor);
     h.flushedN = Math.max(0, h.flushedN - drop);
     if (cut === null) {
       this.headByRow.delete(rowId);
@@ -1239,6 +1302,17 @@ export class ChunkStore implements MetricStore {
   close(): void {
     if (this.closed) return;
     try {
+      // Close every head so a clean shutdown leaves only best-codec chunks.
+      for (const ent of this.entities.values()) {
+        for (const s of ent.series.values()) {
+          for (const h of s.heads) {
+            if (!h.sealed && h.n > 0) {
+              h.sealed = true;
+              this.enqueue(h);
+            }
+          }
+        }
+      }
       this.flush();
     } catch (e) {
       this.log.error('final flush failed', { error: errorMessage(e) });
@@ -1274,7 +1348,8 @@ export class ChunkStore implements MetricStore {
     if (s) return s;
     const id = this.st.findSeries.get(entity, metric)?.id ?? null;
     if (id === null && !create) return undefined;
-    s = { entity, metric, id, heads: [] };
+    const stagger = this.o.rawChunkSamples >= 64 ? (this.entities.get(entity)?.series.size ?? 0) % Math.floor(this.o.rawChunkSamples / 8) : 0;
+    s = { entity, metric, id, heads: [], counterLike: metricDef(metric)?.kind === 'counter', cap: this.o.rawChunkSamples - stagger };
     ent.series.set(metric, s);
     if (id !== null) this.seriesById.set(id, s);
     return s;

@@ -7,8 +7,10 @@ import type { Bucket, Tier } from './rollup';
 export interface SeriesInfo {
   entity: string;
   metric: string;
+  /** The oldest data at any resolution: raw samples, or rollups that outlived them. */
   first: number | null;
   last: number | null;
+  /** Raw samples stored. */
   count: number;
 }
 

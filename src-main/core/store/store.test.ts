@@ -35,6 +35,22 @@ describe('ChunkStore basics (the MetricStore contract store v0 had)', () => {
     s.close();
   });
 
+  it('keeps first/last/count right across many flushes and closed heads', () => {
+    const s = new ChunkStore(driver, join(dir, 'm5.db'), { maintenanceIntervalMs: 0, flushTicks: 7, rawChunkSamples: 16 });
+    const b = s.openBatch('live');
+    for (let i = 0; i < 1000; i++) s.append(b, 'e', 5000 + i * 1000, { c: i * 3, f: i / 3 });
+    expect(s.listSeries('e').map((r: SeriesInfo) => [r.metric, r.first, r.last, r.count])).toEqual([
+      ['c', 5000, 5000 + 999 * 1000, 1000],
+      ['f', 5000, 5000 + 999 * 1000, 1000],
+    ]);
+    expect(s.query('e', 'f', 0, 1e7).map((p) => p.value)).toEqual(Array.from({ length: 1000 }, (_, i) => i / 3));
+    s.close();
+    const again = new ChunkStore(driver, join(dir, 'm5.db'), { maintenanceIntervalMs: 0 });
+    expect(again.seriesInfo('e', 'c')).toEqual({ entity: 'e', metric: 'c', first: 5000, last: 5000 + 999 * 1000, count: 1000 });
+    expect(again.query('e', 'c', 0, 1e7).map((p) => p.value)).toEqual(Array.from({ length: 1000 }, (_, i) => i * 3));
+    again.close();
+  });
+
   it('survives a repeated timestamp (clock stepped back, REL-D10) and skips non-finite values', () => {
     const s = new ChunkStore(driver, join(dir, 'm2.db'), { maintenanceIntervalMs: 0 });
     const b = s.openBatch('live');
