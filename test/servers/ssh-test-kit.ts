@@ -56,6 +56,7 @@ export function sshKit(o: { knownHostsFiles?: string[]; clock?: Clock; log?: Log
   const verifier = new HostKeyVerifier({ knownHostsFiles: o.knownHostsFiles ?? [], pins, audit, clock });
   const secrets = new ScriptedSecrets();
   const tunnels: SshTunnel[] = [];
+  let made = 0;
   return {
     dir,
     audit,
@@ -63,12 +64,17 @@ export function sshKit(o: { knownHostsFiles?: string[]; clock?: Clock; log?: Log
     verifier,
     secrets,
     tunnel(hops, extra = {}) {
-      const t = new SshTunnel({ id: `test-${tunnels.length}`, hops, hostKeys: verifier, secrets, clock, log: o.log ?? silentLogger, audit, ...extra });
+      const t = new SshTunnel({ id: `test-${made++}`, hops, hostKeys: verifier, secrets, clock, log: o.log ?? silentLogger, audit, ...extra });
       tunnels.push(t);
+      // Closed tunnels are let go, so a soak measures the tunnel layer's heap, not this list.
+      t.onStatus((st) => {
+        const i = tunnels.indexOf(t);
+        if (st.state === 'closed' && i >= 0) tunnels.splice(i, 1);
+      });
       return t;
     },
     async close() {
-      await Promise.all(tunnels.map((t) => t.close()));
+      await Promise.all([...tunnels].map((t) => t.close()));
       audit.close();
       rmSync(dir, { recursive: true, force: true });
     },
