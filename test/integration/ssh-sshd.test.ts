@@ -103,6 +103,7 @@ describe('SEC-S5: private keys, passphrases and the agent against real sshd', ()
       const t = kit.tunnel([keyHop(a, name, { methods: ['publickey'] })]);
       const [timing] = await t.open();
       expect(timing!.ms).toBeGreaterThan(0);
+      console.log(`${name}: SSH hop 1 connected in ${timing!.ms} ms`);
       expect(a.log()).toMatch(new RegExp(`Accepted publickey for root from 127\\.0\\.0\\.1 port \\d+ ssh2`));
       await t.close();
     });
