@@ -38,28 +38,27 @@ step('typecheck (web)', bin('tsc'), ['-p', 'tsconfig.web.json']);
 step('typecheck (e2e)', bin('tsc'), ['-p', 'tsconfig.e2e.json']);
 step('lint', bin('eslint'), ['.']);
 
-const vitestJson = join(results, 'vitest.json');
-rmSync(vitestJson, { force: true });
-step('vitest (unit + integration)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], {
-  parse() {
-    const j = readJson(vitestJson);
-    if (!j) return null;
-    // A suite file that fails to load has no failed tests of its own but must still count as a failure.
-    const brokenFiles = (j.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length;
-    return { passed: j.numPassedTests, failed: j.numFailedTests + brokenFiles, skipped: j.numPendingTests + j.numTodoTests };
-  },
-});
+/** A vitest run (optionally inside a wrapper command) counted from its JSON report; a file that fails to load counts as a failure. */
+function vitestStep(name, { wrapper = [], args = [], jsonName }) {
+  const json = join(results, jsonName);
+  rmSync(json, { force: true });
+  const vitest = [bin('vitest'), 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${json}`];
+  const [cmd, ...rest] = [...wrapper, ...vitest];
+  step(name, cmd, rest, {
+    parse() {
+      const j = readJson(json);
+      if (!j) return null;
+      const brokenFiles = (j.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+      return { passed: j.numPassedTests, failed: j.numFailedTests + brokenFiles, skipped: j.numPendingTests + j.numTodoTests };
+    },
+  });
+}
 
-// The OS keychain suite needs a Secret Service: it runs here inside its own D-Bus session with an
-// unlocked gnome-keyring (the plain vitest run above skips it with a notice).
-const keychainJson = join(results, 'vitest-keychain.json');
-rmSync(keychainJson, { force: true });
-step('vitest (OS keychain)', 'bash', [join(root, 'scripts', 'with-keyring.sh'), bin('vitest'), 'run', '--project', 'node', 'test/integration/keychain-', '--reporter=default', '--reporter=json', `--outputFile.json=${keychainJson}`], {
-  parse() {
-    const j = readJson(keychainJson);
-    return j && { passed: j.numPassedTests, failed: j.numFailedTests, skipped: j.numPendingTests + j.numTodoTests };
-  },
-});
+const KEYCHAIN_SUITES = 'test/integration/keychain-*.test.ts';
+vitestStep('vitest (unit + integration)', { args: ['--exclude', KEYCHAIN_SUITES], jsonName: 'vitest.json' });
+// The OS keychain suites need a Secret Service: they run inside their own D-Bus session with an unlocked
+// gnome-keyring, and only here, so each test is counted once.
+vitestStep('vitest (OS keychain)', { wrapper: ['bash', join(root, 'scripts', 'with-keyring.sh')], args: ['--project', 'node', 'test/integration/keychain-'], jsonName: 'vitest-keychain.json' });
 
 const built = step('build', 'npm', ['run', 'build', '--silent']);
 const pwJson = join(results, 'playwright.json');
