@@ -175,7 +175,10 @@ async function main(): Promise<void> {
     const now = end + 60_000;
     const path = join(dir, 'query.db');
     const entity = 'node:bench/q:27017';
-    let store = new ChunkStore(driver, path, { maintenanceIntervalMs: 0, clock: fixedClock(now) });
+    // Raw kept for all 30 days (default retention would drop 16 of them): the figures below then
+    // describe the full data set, and queries still have every tier and raw to choose from.
+    const retention = { rawMs: (days + 1) * 86_400_000 };
+    let store = new ChunkStore(driver, path, { maintenanceIntervalMs: 0, clock: fixedClock(now), retention });
     const b = store.openBatch('live');
     t = performance.now();
     const n = 86_400;
@@ -204,7 +207,7 @@ async function main(): Promise<void> {
     console.log(
       `\n${days} days × ${series} series at 1 s = ${fmt(samples)} samples: appendColumns ${fmt(samples / (writeMs / 1000))} samples/s; rollups ${fmt(rollMs)} ms (${fmt(report.rolledWindows)} windows); ${fmt(disk.used / samples, 3)} B/sample with tiers`,
     );
-    store = new ChunkStore(driver, path, { maintenanceIntervalMs: 0, clock: fixedClock(now) });
+    store = new ChunkStore(driver, path, { maintenanceIntervalMs: 0, clock: fixedClock(now), retention });
     const time = (fn: () => unknown, runs = 15) => {
       fn();
       const xs: number[] = [];

@@ -92,6 +92,27 @@ describe('chunk codec', () => {
     expect(steady).toBeLessThan(24 + n / 8 + 1);
   });
 
+  it('codes a noisy counter in ~9 bits per sample (Rice), outliers and resets included', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 50, max: 5000 }), fc.array(fc.nat(511), { maxLength: 3 }), (seed, rate, spikes) => {
+        let x = seed;
+        const rnd = () => ((x = (x * 16807) % 2147483647) / 2147483647);
+        const n = 512;
+        const vals: number[] = [];
+        let v = 1e9;
+        for (let i = 0; i < n; i++) {
+          v += Math.floor(rate * (0.7 + 0.6 * rnd())) + (spikes.includes(i) ? 2 ** 40 : 0);
+          vals.push(i === 300 && spikes.length > 1 ? 0 : v);
+        }
+        const { out, bytes } = roundTripValues(vals);
+        expect(sameBits(out, vals)).toBe(true);
+        // Entropy of the jitter is log2(0.6·rate) bits; allow ~3 bits over it plus the outliers.
+        expect((bytes * 8) / n).toBeLessThan(Math.log2(0.6 * rate) + 3 + (spikes.length * 150) / n);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('round-trips rollup chunks and decodes only the columns asked for', () => {
     const n = 60;
     const col = (f: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => f(i));
