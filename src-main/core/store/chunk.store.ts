@@ -21,8 +21,8 @@ import { LIVE_GROUP, MAX_CHUNK_SPAN_MS, METRIC_MIGRATIONS, RAW_CHUNK_SAMPLES } f
  *   with the raw sample count and time range kept up to date for the series browser;
  * - `batches (id, source live|ftdc|log, label, created_at, deleted_at)`: where samples came from;
  * - `chunks (id, series_id, batch_id, grp, t_min, t_max, n, data)`: raw samples, ≤ 512 per live chunk
- *   (an FTDC chunk's column as it comes), ≤ 6 h per chunk, encoded by chunk-codec.ts (delta-of-delta
- *   timestamps; CONST / integer delta / delta-of-delta / XOR values). `grp` is 0 for live samples and
+ *   (an imported column as it comes, ≤ 4,096), ≤ 6 h per chunk, encoded by chunk-codec.ts (delta-of-delta
+ *   timestamps; CONST / integer delta or delta-of-delta in Gorilla buckets or Rice code / XOR values). `grp` is 0 for live samples and
  *   the batch id for an imported set, so retention and deletion find them by index. The rowid is the
  *   write sequence: where chunks overlap (the clock stepped back), the later write wins on read.
  * - `rollups (series_id, tier, window_start, grp, n, data)`: tier 1 = 1-min buckets, one hour per row;
@@ -31,11 +31,13 @@ import { LIVE_GROUP, MAX_CHUNK_SPAN_MS, METRIC_MIGRATIONS, RAW_CHUNK_SAMPLES } f
  *   as the samples, so a crash never loses a pending rollup and a rollup is simply recomputed;
  * - `gaps`, `meta` (retention floors, the last batch id).
  *
- * Writes: append() only queues (a head chunk per series in memory); a flush every second, or after
- * 500 ticks, re-encodes each changed head and commits all of them in one transaction, so a crash loses
- * at most the unflushed second (REL-D1). If a commit fails (disk full: REL-D3) the writer pauses, keeps
- * what it had, buffers new ticks in a bounded ring per entity, checkpoints the WAL, retries, and records
- * what overflowed the ring as a gap.
+ * Writes: append() only queues into a head chunk per series, encoded as samples arrive; a flush every
+ * second, or after 500 ticks, writes each changed head's bytes and commits all of them in one
+ * transaction, so a crash loses at most the unflushed second (REL-D1). A head that closes (512 samples,
+ * staggered per series; 6 h; a time step back; another batch) is re-encoded once with the best codec
+ * into a fresh row at the end of the table. If a commit fails (disk full: REL-D3) the writer pauses,
+ * keeps what it had, buffers new ticks in a bounded ring per entity, checkpoints the WAL, retries, and
+ * records what overflowed the ring as a gap. appendColumns() encodes and commits a bulk chunk at once.
  *
  * Maintenance (on a timer, in slices of one transaction each, yielding in between): rollups of
  * complete windows, then retention of live data by age (raw 14 d, tier 1 90 d, tier 2 2 y) and by a
