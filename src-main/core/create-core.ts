@@ -4,9 +4,15 @@ import { join } from 'node:path';
 import type { AppInfo } from '../../src-shared/contract';
 import type { Handlers } from '../rpc';
 import { AuditLog } from './audit/audit-log';
+import type { DemoInfo, Intervals, PollStatus } from '../../src-shared/contract';
+import type { NodeId } from '../../src-shared/domain/identity';
+import { directDialer } from './connections/dialer';
 import { ConnectionManager, type ConnectionSeams, type MonitoringSettings } from './connections/connection-manager';
 import { EventBus } from './events';
-import { queryMetrics } from './metrics/metrics-query';
+import { DemoService } from './metrics/demo.service';
+import { queryWithDerived } from './metrics/derived-query';
+import { hotCollections } from './metrics/hot-collections';
+import { BALEEN_DEFAULT_INTERVALS, MonitoringSettings as PollingSettingsStore } from './metrics/monitoring-settings';
 import { PollScheduler } from './metrics/poll-scheduler';
 import { systemClock, type Clock } from './ports/clock';
 import { silentLogger, type Logger } from './ports/logger';
@@ -28,6 +34,12 @@ export interface CoreDeps {
   /** Where sockets go and how names resolve (tests: an address map; later: SSH tunnels). */
   connectionSeams?: ConnectionSeams;
   monitoring?: Partial<MonitoringSettings>;
+  /** Baleen's default interval per source before the user's own settings (tests and the demo poll faster). */
+  polling?: Partial<Intervals>;
+  /** Polls in flight at once across all nodes (default 64). */
+  maxConcurrentPolls?: number;
+  /** Seconds between the demo's elections (default 180). */
+  demoElectionEveryMs?: number;
   random?: () => number;
 }
 
@@ -37,6 +49,10 @@ export interface Core {
   audit: AuditLog;
   store: MetricStore;
   connections: ConnectionManager;
+  settings: PollingSettingsStore;
+  scheduler: PollScheduler;
+  /** Starts the simulated demo set inside this core and adds it as a connection. */
+  startDemo(actor?: string): Promise<DemoInfo>;
   dispose(): Promise<void>;
 }
 
@@ -66,7 +82,13 @@ export function createCore(deps: CoreDeps): Core {
       log.error('could not audit the metrics database quarantine', { error: e instanceof Error ? e.message : String(e) });
     }
   }
-  const scheduler = new PollScheduler(clock);
+  const settings = new PollingSettingsStore(deps.dataDir, log.child('settings'), {
+    ...BALEEN_DEFAULT_INTERVALS,
+    // serverStatus follows the monitoring interval the host asked for; every other source its own default.
+    serverStatus: deps.monitoring?.intervalMs ?? BALEEN_DEFAULT_INTERVALS.serverStatus,
+    ...deps.polling,
+  });
+  const scheduler = new PollScheduler(clock, { policy: settings, ...(deps.maxConcurrentPolls !== undefined ? { maxConcurrent: deps.maxConcurrentPolls } : {}) });
   const secrets: SecretStore = deps.secrets ?? new MemorySecretStore();
   // SEC-C2: secrets that cannot be persisted are kept for the session, and the audit log says why.
   const storageUnavailable = (reason: string) => {
@@ -78,11 +100,14 @@ export function createCore(deps: CoreDeps): Core {
   };
   if (!secrets.persistence.persistent) storageUnavailable(secrets.persistence.reason);
   const offSecretsLost = secrets.onPersistenceLost?.(storageUnavailable);
-  const connections = new ConnectionManager({
+  // The demo's members resolve only here; every other name goes where the host's dialer sends it.
+  const demo = new DemoService({ connections: () => connections, clock, log: log.child('demo'), ...(deps.demoElectionEveryMs !== undefined ? { electionEveryMs: deps.demoElectionEveryMs } : {}) });
+  const hostDial = deps.connectionSeams?.dial ?? directDialer;
+  const connections: ConnectionManager = new ConnectionManager({
     config,
     store,
     secrets,
-    ...(deps.connectionSeams ? { seams: deps.connectionSeams } : {}),
+    seams: { ...deps.connectionSeams, dial: async (hostPort, signal) => demo.dial(hostPort) ?? hostDial(hostPort, signal) },
     audit,
     bus: events,
     clock,
@@ -93,6 +118,36 @@ export function createCore(deps: CoreDeps): Core {
   });
   const startedAt = clock.now();
   connections.restore();
+  demo.restoreIfSaved();
+  const offSettings = settings.subscribe(() => events.emit('settings.changed', settings.get()));
+
+  /** A node that is not being monitored still has a status: every source off, saying why. */
+  const pollStatus = (nodeId: NodeId): PollStatus => {
+    const m = connections.monitor(nodeId);
+    if (m) return m.pollStatus();
+    const paused = settings.paused(nodeId);
+    return {
+      nodeId,
+      paused,
+      sources: (Object.keys(BALEEN_DEFAULT_INTERVALS) as (keyof Intervals)[]).map((source) => ({
+        source,
+        intervalMs: settings.intervalMs(nodeId, source),
+        state: paused ? 'paused' : 'off',
+        reason: paused ? 'Monitoring paused by the user' : 'Monitoring is stopped',
+        runs: 0,
+        skipped: 0,
+        timedOut: 0,
+        lastRunAt: null,
+      })),
+    };
+  };
+  const setPaused = async (nodeId: NodeId, paused: boolean, actor: string): Promise<PollStatus> => {
+    connections.capabilities(nodeId); // E_NOT_FOUND for a node that does not exist
+    await audit.run({ action: paused ? 'monitoring.pause' : 'monitoring.resume', target: nodeId, actor }, async () => {
+      settings.setPaused(nodeId, paused);
+    });
+    return pollStatus(nodeId);
+  };
 
   const handlers: Handlers = {
     'app.info': () => ({ version: APP_VERSION, startedAt, dataDir: deps.dataDir, shell: deps.shell }),
@@ -112,7 +167,20 @@ export function createCore(deps: CoreDeps): Core {
     'connections.export': (input, ctx) => connections.exportProfiles(input, actorOf(ctx)),
     'connections.startMonitoring': (input, ctx) => connections.startMonitoring(input.nodeId, actorOf(ctx)),
     'connections.stopMonitoring': (input, ctx) => connections.stopMonitoring(input.nodeId, actorOf(ctx)),
-    'metrics.query': (input) => queryMetrics(store, input, clock.now()),
+    'metrics.query': (input) => queryWithDerived(store, input, clock.now()),
+    'metrics.pollStatus': (input) => pollStatus(input.nodeId),
+    'metrics.pause': (input, ctx) => setPaused(input.nodeId, true, actorOf(ctx)),
+    'metrics.resume': (input, ctx) => setPaused(input.nodeId, false, actorOf(ctx)),
+    'metrics.replication': (input) => connections.monitor(input.nodeId)?.replication() ?? null,
+    'metrics.hotCollections': (input) => hotCollections(store, input),
+    'settings.get': () => settings.get(),
+    'settings.setInterval': (input, ctx) =>
+      audit.run({ action: 'settings.change', target: input.nodeId ?? 'all nodes', actor: actorOf(ctx), details: { source: input.source, intervalMs: input.intervalMs } }, async () =>
+        settings.setInterval(input.source, input.intervalMs, input.nodeId),
+      ),
+    'settings.setCollStatsPerCycle': (input, ctx) =>
+      audit.run({ action: 'settings.change', target: 'all nodes', actor: actorOf(ctx), details: { collStatsPerCycle: input.perCycle } }, async () => settings.setCollStatsPerCycle(input.perCycle)),
+    'dashboards.startDemo': (_input, ctx) => demo.start(actorOf(ctx), ctx.signal),
     'metrics.listSeries': (input) => store.listSeries(input.entity),
     'metrics.storeState': () => store.writerState(),
   };
@@ -124,10 +192,15 @@ export function createCore(deps: CoreDeps): Core {
     audit,
     store,
     connections,
+    settings,
+    scheduler,
+    startDemo: (actor = 'system') => demo.start(actor, new AbortController().signal),
     async dispose() {
       if (disposed) return;
       disposed = true;
+      offSettings();
       await connections.dispose();
+      await demo.dispose();
       offSecretsLost?.();
       secrets.dispose?.();
       store.close();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EntityKey } from '../domain/identity';
+import { EntityKey, NodeId } from '../domain/identity';
 import { Gap } from '../domain/samples';
 import { defineService, method } from './define';
 
@@ -78,16 +78,101 @@ export const StoreState = z.object({
 });
 export type StoreState = z.infer<typeof StoreState>;
 
+// ---------------------------------------------------------------------------------------------------
+// Polling state per node and source, pause/resume, replication snapshot, hot collections (issue 4).
+
+export const SourceState = z.object({
+  source: z.enum(['serverStatus', 'replSetGetStatus', 'oplog', 'dbStats', 'collStats', 'top']),
+  intervalMs: z.number().int().positive(),
+  /** on: polled; off: refused (code 13) or failing, with the reason; unsupported: the server has no such command; paused: by the user. */
+  state: z.enum(['on', 'off', 'unsupported', 'paused']),
+  reason: z.string().optional(),
+  /** When an `off` source is tried again (REL-M5: at most once an hour after a refusal). */
+  retryAt: z.number().optional(),
+  runs: z.number().int().nonnegative(),
+  /** Ticks skipped because the previous poll of this source was still running. */
+  skipped: z.number().int().nonnegative(),
+  timedOut: z.number().int().nonnegative(),
+  lastRunAt: z.number().nullable(),
+});
+export type SourceState = z.infer<typeof SourceState>;
+
+export const PollStatus = z.object({
+  nodeId: NodeId,
+  paused: z.boolean(),
+  sources: z.array(SourceState),
+});
+export type PollStatus = z.infer<typeof PollStatus>;
+
+const NodeInput = z.object({ nodeId: NodeId }).strict();
+
+export const ReplicaMember = z.object({
+  name: z.string(),
+  state: z.number().int(),
+  stateStr: z.string(),
+  health: z.number(),
+  self: z.boolean(),
+  /** Wall ms of the member's last applied optime, when it has one. */
+  optimeMs: z.number().nullable(),
+  /** Behind the primary (ms), for a secondary when the primary is known. */
+  lagMs: z.number().nullable(),
+  syncSource: z.string().nullable(),
+});
+export type ReplicaMember = z.infer<typeof ReplicaMember>;
+
+/** The last replSetGetStatus a node answered, as Baleen read it. */
+export const ReplicationSnapshot = z.object({
+  nodeId: NodeId,
+  at: Ts,
+  set: z.string(),
+  term: z.number(),
+  myState: z.number().int(),
+  members: z.array(ReplicaMember),
+  /** The last oplog window read from this member (seconds), or null. */
+  oplogWindowSecs: z.number().nullable(),
+});
+export type ReplicationSnapshot = z.infer<typeof ReplicationSnapshot>;
+
+export const HotCollectionsInput = z
+  .object({
+    entity: EntityKey,
+    from: Ts,
+    to: Ts,
+    limit: z.number().int().min(1).max(500).default(10),
+    by: z.enum(['total', 'read', 'write']).default('total'),
+  })
+  .strict()
+  .refine((q) => q.from <= q.to, { message: '`from` must not be after `to`' });
+
+export const HotCollection = z.object({
+  ns: z.string(),
+  /** Time spent in the window, µs (from top; a restart in the window is not counted as negative). */
+  totalUs: z.number(),
+  readUs: z.number(),
+  writeUs: z.number(),
+  reads: z.number(),
+  writes: z.number(),
+  /** The latest data size seen by $collStats, bytes, or null. */
+  sizeBytes: z.number().nullable(),
+});
+export type HotCollection = z.infer<typeof HotCollection>;
+
 export const metricsContract = defineService(
   'metrics',
   {
     query: method(MetricsQueryInput, MetricsQueryResult),
     listSeries: method(ListSeriesInput, ListSeriesResult),
     storeState: method(z.object({}).strict(), StoreState),
+    pollStatus: method(NodeInput, PollStatus),
+    pause: method(NodeInput, PollStatus),
+    resume: method(NodeInput, PollStatus),
+    replication: method(NodeInput, ReplicationSnapshot.nullable()),
+    hotCollections: method(HotCollectionsInput, z.array(HotCollection)),
   },
   {
     samples: SamplesEvent,
     gap: GapEvent,
     store: StoreState,
+    pollStatus: PollStatus,
   },
 );

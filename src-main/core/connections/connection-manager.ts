@@ -502,6 +502,7 @@ export class ConnectionManager {
       deadlineMs: this.d.settings.deadlineMs,
       phaseMs: Math.floor(this.d.random() * this.d.settings.intervalMs),
       onStatus: () => this.changed(),
+      gate: this.gateFor(n.id),
     });
     this.monitors.set(n.id, m);
     return m;

@@ -37,6 +37,7 @@ export { defaultCommandTable } from './commands/default-command-table';
 export { SimNode, type SimNodeOptions, type TopologyVersion, type CommandCount } from './node/sim-node';
 export { StaticReplicaSet, standaloneTopology, type SimTopology, type ReplicaSetMemberState } from './node/topology';
 export { ReplicaSetModel, type ReplicaSetModelOptions, type SimElection, type SimMemberConfig } from './node/replica-set-model';
+export { startDemoDeployment, DEMO_MEMBERS, DEMO_SET, type DemoDeployment, type DemoDeploymentOptions } from './demo-deployment';
 export { startSimulatedReplicaSet, type SimulatedReplicaSet, type SimulatedReplicaSetOptions } from './replica-set';
 export { DataCatalog, type SimCollection, type SimDatabase } from './node/data-catalog';
 export { registerMongosCommands, type ShardedClusterModel, type SimShard } from './commands/sharding.commands';
