@@ -1,5 +1,6 @@
 import { APP_VERSION } from '../../src-shared/domain/version';
 import { mkdirSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AppInfo } from '../../src-shared/contract';
 import type { Handlers } from '../rpc';
@@ -7,7 +8,8 @@ import { AuditLog } from './audit/audit-log';
 import type { DemoInfo, Intervals, PollStatus } from '../../src-shared/contract';
 import type { NodeId } from '../../src-shared/domain/identity';
 import { directDialer } from './connections/dialer';
-import { ConnectionManager, type ConnectionSeams, type MonitoringSettings } from './connections/connection-manager';
+import { ConnectionManager, type ConnectionSeams, type MonitoringSettings, type TunnelTuning } from './connections/connection-manager';
+import { HostKeyVerifier, SqliteHostKeyStore } from './tunnels';
 import { EventBus } from './events';
 import { DemoService } from './metrics/demo.service';
 import { queryWithDerived } from './metrics/derived-query';
@@ -41,6 +43,11 @@ export interface CoreDeps {
   /** Seconds between the demo's elections (default 180). */
   demoElectionEveryMs?: number;
   random?: () => number;
+  /**
+   * SSH: the user's known_hosts files (read only; default ~/.ssh/known_hosts), the ssh-agent socket
+   * (default SSH_AUTH_SOCK), ~/.ssh/config for imports, and tunnel timings (tests scale them).
+   */
+  ssh?: { knownHostsFiles?: string[]; agentSocket?: string | null; sshConfigFile?: string | null; home?: string; tunnel?: TunnelTuning };
 }
 
 export interface Core {
@@ -103,6 +110,17 @@ export function createCore(deps: CoreDeps): Core {
   // The demo's members resolve only here; every other name goes where the host's dialer sends it.
   const demo = new DemoService({ connections: () => connections, clock, log: log.child('demo'), ...(deps.demoElectionEveryMs !== undefined ? { electionEveryMs: deps.demoElectionEveryMs } : {}) });
   const hostDial = deps.connectionSeams?.dial ?? directDialer;
+  // Host keys the user trusted in Baleen (SEC-S1/S2) live in their own file; ~/.ssh/known_hosts is only read.
+  const hostKeyPins = new SqliteHostKeyStore(deps.sqlite, join(deps.dataDir, 'ssh-host-keys.db'));
+  const home = deps.ssh?.home ?? homedir();
+  const ssh = {
+    verifier: new HostKeyVerifier({ knownHostsFiles: deps.ssh?.knownHostsFiles ?? [join(home, '.ssh', 'known_hosts')], pins: hostKeyPins, audit, clock }),
+    agentSocket: deps.ssh?.agentSocket !== undefined ? deps.ssh.agentSocket : (process.env.SSH_AUTH_SOCK ?? null),
+    sshConfigFile: deps.ssh?.sshConfigFile !== undefined ? deps.ssh.sshConfigFile : join(home, '.ssh', 'config'),
+    home,
+    localUser: userInfo().username,
+    ...(deps.ssh?.tunnel ? { tunnel: deps.ssh.tunnel } : {}),
+  };
   const connections: ConnectionManager = new ConnectionManager({
     config,
     store,
@@ -115,6 +133,7 @@ export function createCore(deps: CoreDeps): Core {
     scheduler,
     settings: { ...DEFAULT_MONITORING, ...deps.monitoring },
     random: deps.random ?? Math.random,
+    ssh,
   });
   const startedAt = clock.now();
   connections.restore();
@@ -167,6 +186,11 @@ export function createCore(deps: CoreDeps): Core {
     'connections.export': (input, ctx) => connections.exportProfiles(input, actorOf(ctx)),
     'connections.startMonitoring': (input, ctx) => connections.startMonitoring(input.nodeId, actorOf(ctx)),
     'connections.stopMonitoring': (input, ctx) => connections.stopMonitoring(input.nodeId, actorOf(ctx)),
+    'connections.checkHostKey': (input, ctx) => connections.checkHostKey(input, ctx.signal),
+    'connections.trustHostKey': (input, ctx) => connections.trustHostKey(input.challenge, actorOf(ctx)),
+    'connections.replaceHostKey': (input, ctx) => connections.replaceHostKey(input.challenge, input.previousFingerprint, actorOf(ctx)),
+    'connections.answerSshPrompt': (input) => connections.answerSshPrompt(input.id, input.answers),
+    'connections.importSshConfig': (input) => connections.importSshConfig(input),
     'metrics.query': (input) => queryWithDerived(store, input, clock.now()),
     'metrics.pollStatus': (input) => pollStatus(input.nodeId),
     'metrics.pause': (input, ctx) => setPaused(input.nodeId, true, actorOf(ctx)),
@@ -203,6 +227,7 @@ export function createCore(deps: CoreDeps): Core {
       await demo.dispose();
       offSecretsLost?.();
       secrets.dispose?.();
+      hostKeyPins.close();
       store.close();
       config.close();
       audit.close();

@@ -8,14 +8,77 @@ import { defineService, method } from './define';
  * them, what the user may do there (capabilities), the step-by-step connection test, import and export.
  */
 
-export const NodeState = z.enum(['connecting', 'monitoring', 'unreachable', 'auth-failed', 'not-authorized', 'stopped']);
+/**
+ * `unreachable` with `ssh` set is "unreachable(ssh)": the SSH path failed, not the node. An SSH login or
+ * host-key problem has its own state, never `auth-failed` (which is MongoDB's code 18).
+ */
+export const NodeState = z.enum(['connecting', 'monitoring', 'unreachable', 'auth-failed', 'not-authorized', 'stopped', 'ssh-auth-failed', 'host-key-unknown', 'host-key-changed']);
 export type NodeState = z.infer<typeof NodeState>;
+
+/** A server's SSH host key as the UI shows it and hands back to trust it (public data, never a secret). */
+export const HostKeyChallenge = z
+  .object({
+    /** The name the key is checked under: the hop's host (or its HostKeyAlias) and port. */
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65535),
+    keyType: z.string().min(1).max(64),
+    /** The public key blob, base64. */
+    key: z.string().min(1).max(16384),
+    /** `SHA256:<base64>`, as `ssh-keygen -lf` prints it. */
+    fingerprint: z.string().min(8).max(100),
+  })
+  .strict();
+export type HostKeyChallenge = z.infer<typeof HostKeyChallenge>;
+
+export const KnownHostKey = z.object({ keyType: z.string(), fingerprint: z.string(), source: z.string() });
+export type KnownHostKey = z.infer<typeof KnownHostKey>;
+
+/** What a host-key problem offers the user: trust an unknown key, or replace a changed one (old and new shown). */
+export const HostKeyProblem = z.object({
+  verdict: z.enum(['unknown', 'changed', 'revoked']),
+  challenge: HostKeyChallenge,
+  /** The keys known before (changed): from ~/.ssh/known_hosts (`file:line`) or Baleen's pins (`baleen`). */
+  previous: z.array(KnownHostKey).optional(),
+});
+export type HostKeyProblem = z.infer<typeof HostKeyProblem>;
+
+/** Which part of the SSH path failed (`details.sshKind` of the tunnel's error) and at which hop. */
+export const SshProblem = z.object({
+  kind: z.string(),
+  hop: z.number().int().optional(),
+  host: z.string().optional(),
+  port: z.number().int().optional(),
+  hostKey: HostKeyProblem.optional(),
+});
+export type SshProblem = z.infer<typeof SshProblem>;
+
+/** An SSH tunnel's state (the tunnel layer's own states). */
+export const TunnelState = z.enum(['idle', 'connecting', 'ready', 'unreachable', 'ssh-auth-failed', 'host-key-unknown', 'host-key-changed', 'host-key-revoked', 'failed', 'closed']);
+export type TunnelState = z.infer<typeof TunnelState>;
+
+export const HopTiming = z.object({ hop: z.number().int(), host: z.string(), port: z.number().int(), ms: z.number() });
+export type HopTiming = z.infer<typeof HopTiming>;
+
+export const TunnelSummary = z.object({
+  state: TunnelState,
+  since: z.number(),
+  /** Per-hop connect times of the live session. */
+  hops: z.array(HopTiming),
+  /** Why it is not ready, in words, with the hop. */
+  reason: z.string().optional(),
+  ssh: SshProblem.optional(),
+  nextAttemptAt: z.number().optional(),
+  failures: z.number().int(),
+});
+export type TunnelSummary = z.infer<typeof TunnelSummary>;
 
 export const NodeStatus = z.object({
   state: NodeState,
   /** Why, in words a DBA can act on (for anything but `monitoring`). */
   reason: z.string().optional(),
   since: z.number(),
+  /** Set when the SSH tunnel is why the node cannot be polled. */
+  ssh: SshProblem.optional(),
 });
 export type NodeStatus = z.infer<typeof NodeStatus>;
 
@@ -178,10 +241,17 @@ export const ConnectionForm = z
   .strict();
 export type ConnectionForm = z.infer<typeof ConnectionForm>;
 
-/** The secrets a profile can carry; stored in the OS keychain, never returned (SEC-E8). */
-export const SECRET_KINDS = ['mongodb-password', 'tls-key-password', 'aws-session-token', 'proxy-password', 'ssh-password', 'ssh-passphrase'] as const;
-export const SecretKind = z.enum(SECRET_KINDS);
-export type SecretKind = z.infer<typeof SecretKind>;
+/** The MongoDB-side secrets a profile can carry; stored in the OS keychain, never returned (SEC-E8). */
+export const SECRET_KINDS = ['mongodb-password', 'tls-key-password', 'aws-session-token', 'proxy-password'] as const;
+export type BaseSecretKind = (typeof SECRET_KINDS)[number];
+/** SSH secrets are per hop (1-based): the keychain account is `<profileId>/ssh-password:<hop>`. */
+export type SshSecretKind = `ssh-password:${number}` | `ssh-passphrase:${number}`;
+export const MAX_SSH_HOPS = 5;
+export const SSH_SECRET_KIND = /^ssh-(password|passphrase):([1-9]\d?)$/;
+export const sshSecretKind = (what: 'password' | 'passphrase', hop: number): SshSecretKind => `ssh-${what}:${hop}`;
+export const isSshSecretKind = (k: string): k is SshSecretKind => SSH_SECRET_KIND.test(k);
+export const SecretKind = z.union([z.enum(SECRET_KINDS), z.custom<SshSecretKind>((v) => typeof v === 'string' && isSshSecretKind(v), 'not an SSH secret kind')]);
+export type SecretKind = BaseSecretKind | SshSecretKind;
 
 const SecretValue = z.string().min(1).max(8192);
 /** Write-only: a value sets the secret, null deletes it, absent leaves it as it is. */
@@ -192,6 +262,19 @@ export const SecretsInput = z
     awsSessionToken: SecretValue.nullable().optional(),
     /** SOCKS5 proxy password (the URI's proxyPassword). */
     proxyPassword: SecretValue.nullable().optional(),
+    /** Per SSH hop (1-based): its login password and its private key's passphrase. */
+    ssh: z
+      .array(
+        z
+          .object({
+            hop: z.number().int().min(1).max(MAX_SSH_HOPS),
+            password: SecretValue.nullable().optional(),
+            passphrase: SecretValue.nullable().optional(),
+          })
+          .strict(),
+      )
+      .max(MAX_SSH_HOPS)
+      .optional(),
   })
   .strict();
 export type SecretsInput = z.infer<typeof SecretsInput>;
@@ -207,20 +290,32 @@ export type SecretStatus = z.infer<typeof SecretStatus>;
 export const SecretStorage = z.object({ persistent: z.boolean(), reason: z.string().optional() });
 export type SecretStorage = z.infer<typeof SecretStorage>;
 
+export const SSH_AUTH_METHODS = ['key', 'agent', 'password', 'keyboard-interactive'] as const;
+export const SshHopAuth = z.enum(SSH_AUTH_METHODS);
+export type SshHopAuth = z.infer<typeof SshHopAuth>;
+
 /**
- * One SSH hop, for the tunnel layer to fill in (issue: SSH tunnels). Stored with the profile; connecting
- * through hops is not available yet and is refused with a clear reason.
+ * One SSH hop, in order: hop 1 is dialled from this machine, hop N through hop N−1, and the last hop
+ * opens the TCP connections to the MongoDB members (by their real names). Its secrets (password, key
+ * passphrase) are kept in the keychain per hop, never here.
  */
 export const SshHop = z
   .object({
-    host: HostInput,
+    host: HostInput.refine((h) => !/[\s/@]/.test(h), 'an SSH host name has no spaces, "/" or "@"'),
     port: z.number().int().min(1).max(65535).default(22),
-    username: z.string().trim().min(1).max(200),
-    auth: z.enum(['agent', 'key', 'password']),
+    username: z.string().trim().min(1).max(200).refine((u) => !/[\s:]/.test(u), 'an SSH user name has no spaces or ":"'),
+    auth: SshHopAuth,
+    /** The private key file (auth `key`); it stays on disk, only its passphrase goes to the keychain. */
     keyFile: FilePath.optional(),
+    /** How messages name the hop (e.g. its ssh config alias). */
+    label: z.string().trim().min(1).max(200).optional(),
+    /** known_hosts looks the key up under this name (ssh_config HostKeyAlias). */
+    hostKeyAlias: z.string().trim().min(1).max(255).optional(),
   })
-  .strict();
+  .strict()
+  .refine((h) => h.auth !== 'key' || h.keyFile !== undefined, { message: 'key authentication needs a private key file', path: ['keyFile'] });
 export type SshHop = z.infer<typeof SshHop>;
+export type SshHopInput = z.input<typeof SshHop>;
 
 const ProfileFields = {
   name: z.string().trim().max(200).optional(),
@@ -235,7 +330,7 @@ const ProfileFields = {
   secrets: SecretsInput.optional(),
   /** The explicit opt-in for each insecure TLS flag the URI or form sets (REL-M8); audited. */
   trustInsecureTls: z.array(InsecureTlsFlag).max(3).optional(),
-  sshHops: z.array(SshHop).max(5).optional(),
+  sshHops: z.array(SshHop).max(MAX_SSH_HOPS).optional(),
   /** Find the whole deployment from the seed (replica set members, shards). Absent: the seed hosts only. */
   discover: z.boolean().optional(),
 };
@@ -272,6 +367,8 @@ export const ConnectionSummary = z.object({
   /** false: saved, nothing connected (imported, or disconnected by the user). */
   connected: z.boolean().optional(),
   sshHops: z.array(SshHop).optional(),
+  /** The SSH tunnel of a profile with hops, while it is in use. */
+  tunnel: TunnelSummary.optional(),
   discover: z.boolean().optional(),
   updatedAt: z.number().optional(),
 });
@@ -319,6 +416,10 @@ export const TestStep = z.object({
   /** For a failure: what kind (refused, dns, timeout, auth, not-authorized, tls-expired, tls-hostname, tls-unknown-ca...). */
   reason: z.string().optional(),
   code: ErrorCode.optional(),
+  /** SSH steps: the hop (1-based); a failure at a later step names the hop that could not go on. */
+  hop: z.number().int().optional(),
+  /** An SSH host-key problem at this step: the fingerprint to trust, or the old and new keys. */
+  hostKey: HostKeyProblem.optional(),
 });
 export type TestStep = z.infer<typeof TestStep>;
 
@@ -338,6 +439,64 @@ export const TestConnectionInput = z
   .refine((v) => v.id !== undefined || v.uri !== undefined, { message: 'enter a URI or pick a saved connection' });
 export type TestConnectionInput = z.input<typeof TestConnectionInput>;
 export type TestConnectionRequest = z.output<typeof TestConnectionInput>;
+
+// ---------------------------------------------------------------------------------------------------
+// SSH: the tunnel's state, host keys, keyboard-interactive prompts, ssh config import.
+
+
+const SshHostInput = z.string().trim().min(1).max(255).refine((h) => !/[\s/@,]/.test(h), 'not a host name');
+
+export const CheckHostKeyInput = z
+  .object({ host: SshHostInput, port: z.number().int().min(1).max(65535).default(22), hostKeyAlias: SshHostInput.optional() })
+  .strict();
+export type CheckHostKeyInput = z.input<typeof CheckHostKeyInput>;
+
+/** The pre-flight: the server's host key, fetched without any authentication, and what Baleen knows of it. */
+export const HostKeyCheck = z.object({
+  verdict: z.enum(['trusted', 'unknown', 'changed', 'revoked']),
+  challenge: HostKeyChallenge,
+  /** trusted: where from (`known_hosts` or `pinned`). */
+  via: z.string().optional(),
+  previous: z.array(KnownHostKey).optional(),
+  ms: z.number(),
+});
+export type HostKeyCheck = z.infer<typeof HostKeyCheck>;
+
+export const HostKeyPinned = z.object({ host: z.string(), port: z.number().int(), keyType: z.string(), fingerprint: z.string(), pinnedAt: z.number() });
+export type HostKeyPinned = z.infer<typeof HostKeyPinned>;
+
+export const SshPromptEvent = z.object({
+  id: z.string(),
+  /** The profile (or `unsaved` during a test of a new one). */
+  connectionId: z.string(),
+  hop: z.number().int(),
+  host: z.string(),
+  port: z.number().int(),
+  username: z.string(),
+  name: z.string(),
+  instructions: z.string(),
+  prompts: z.array(z.object({ prompt: z.string(), echo: z.boolean() })),
+  expiresAt: z.number(),
+});
+export type SshPromptEvent = z.infer<typeof SshPromptEvent>;
+
+export const AnswerSshPromptInput = z
+  .object({
+    id: z.string().min(1).max(100),
+    /** One answer per prompt; null: the user declined (the login fails with the reason). */
+    answers: z.array(z.string().max(1024)).max(20).nullable(),
+  })
+  .strict();
+
+export const ImportSshConfigInput = z.object({ alias: z.string().trim().min(1).max(255), path: FilePath.optional() }).strict();
+export const ImportSshConfigResult = z.object({
+  hops: z.array(SshHop),
+  /** What could not be carried over (CertificateFile, a ProxyCommand Baleen will not run, ...). */
+  warnings: z.array(z.string()),
+  /** Identity files of a hop other than the first one listed (Baleen uses one key per hop). */
+  notes: z.array(z.string()),
+});
+export type ImportSshConfigResult = z.infer<typeof ImportSshConfigResult>;
 
 // ---------------------------------------------------------------------------------------------------
 // Import / export (SEC-C5).
@@ -406,9 +565,23 @@ export const connectionsContract = defineService(
     export: method(ExportInput, ExportResult),
     startMonitoring: method(ByNode, NodeSummary),
     stopMonitoring: method(ByNode, NodeSummary),
+    /** Pre-flight: fetch a directly reachable SSH server's host key (no credential is sent) and check it. */
+    checkHostKey: method(CheckHostKeyInput, HostKeyCheck),
+    /** Trust an UNKNOWN host key (SEC-S1): pinned in Baleen's store, audited. */
+    trustHostKey: method(z.object({ challenge: HostKeyChallenge }).strict(), HostKeyPinned),
+    /** Replace a CHANGED host key (SEC-S2): an explicit action naming the old fingerprint, audited. */
+    replaceHostKey: method(z.object({ challenge: HostKeyChallenge, previousFingerprint: z.string().min(8).max(100) }).strict(), HostKeyPinned),
+    /** Answer a keyboard-interactive prompt (an OTP bastion). The answers go to the SSH server only. */
+    answerSshPrompt: method(AnswerSshPromptInput, z.object({ accepted: z.boolean() })),
+    /** Hops from ~/.ssh/config by alias (ProxyJump chains), with what could not be carried over. */
+    importSshConfig: method(ImportSshConfigInput, ImportSshConfigResult),
   },
   {
     /** The list or any node's status changed; carries the whole (small) list. */
     changed: z.object({ connections: z.array(ConnectionSummary) }),
+    /** An SSH server asks keyboard-interactive questions (an OTP): answer with `answerSshPrompt`. */
+    sshPrompt: SshPromptEvent,
+    /** A prompt was answered, declined or expired: the dialog closes. */
+    sshPromptDone: z.object({ id: z.string() }),
   },
 );

@@ -1,6 +1,8 @@
 // SEC-C1 and SEC-E8 with canaries: profiles saved with unique canary secrets (SCRAM password, a client
-// key's passphrase, a SOCKS proxy password, an AWS session token, an export passphrase), then used
-// (monitored, tested, a wrong password tried, exported), then Baleen quits. The canaries must appear
+// key's passphrase, a SOCKS proxy password, an AWS session token, an export passphrase; through SSH: a
+// hop's password, a private key's passphrase, a keyboard-interactive one-time password answered through
+// the contract, and a wrong SSH password), then used (monitored through the tunnels, tested, a wrong
+// password tried, exported), then Baleen quits. The canaries must appear
 // nowhere: the data folder (SQLite files with their -wal), the logs, the export, the temp dir, every
 // API answer and every event payload, in raw, base64, base64url, hex, percent-encoded, JSON \u-escaped
 // and UTF-16LE forms. And no output schema of the contract has a field that could carry one.
@@ -15,6 +17,8 @@ import { registerScramAuth, SimUserDirectory, startSimulator, type Simulator } f
 import { CONTRACT, EVENT_NAMES, METHOD_NAMES, type EventName } from '../../src-shared/contract';
 import { eventually, startTestCore, type TestCore } from '../helpers/core';
 import { canaryHits, makeTestPki, startFerretDbTls, type FerretTls, type TestPki } from './connections-fixtures';
+import { sshKeygen, type KeyPair } from '../servers/sshd';
+import { startSsh2Server, type Ssh2ServerHandle } from '../servers/ssh-test-server';
 
 const c = () => `CANARY-${randomUUID()}`;
 const SCRAM_PW = c();
@@ -23,7 +27,11 @@ const PROXY_PW = c();
 const AWS_TOKEN = c();
 const EXPORT_PASSPHRASE = c();
 const WRONG_PW = c();
-const CANARIES = [SCRAM_PW, KEY_PW, PROXY_PW, AWS_TOKEN, EXPORT_PASSPHRASE, WRONG_PW];
+const SSH_PW = c();
+const SSH_KEY_PASSPHRASE = c();
+const SSH_OTP = c();
+const WRONG_SSH_PW = c();
+const CANARIES = [SCRAM_PW, KEY_PW, PROXY_PW, AWS_TOKEN, EXPORT_PASSPHRASE, WRONG_PW, SSH_PW, SSH_KEY_PASSPHRASE, SSH_OTP, WRONG_SSH_PW];
 
 /** Every file under `dir` modified since `since` (bounded), as latin1 text. */
 function filesSince(dir: string, since: number, depth = 3): { path: string; text: string }[] {
@@ -125,7 +133,14 @@ describe('SEC-E8: no output or event schema can carry a secret', () => {
     ];
     expect(found).toEqual([]);
     // The walker does find such a field where there is one (it would not pass silently).
-    expect(secretFields(CONTRACT.methods['connections.add'].input as z.ZodType, 'add input')).toEqual(['add input.secrets.password', 'add input.secrets.tlsKeyPassword', 'add input.secrets.awsSessionToken', 'add input.secrets.proxyPassword']);
+    expect(secretFields(CONTRACT.methods['connections.add'].input as z.ZodType, 'add input')).toEqual([
+      'add input.secrets.password',
+      'add input.secrets.tlsKeyPassword',
+      'add input.secrets.awsSessionToken',
+      'add input.secrets.proxyPassword',
+      'add input.secrets.ssh[].password',
+      'add input.secrets.ssh[].passphrase',
+    ]);
   });
 });
 
@@ -139,8 +154,21 @@ describe('SEC-C1 / SEC-E8: canary secrets, used, exported, then searched for eve
   const logs: string[] = [];
   const answers: unknown[] = [];
   const events: unknown[] = [];
+  let bastion: Ssh2ServerHandle;
+  let sshKey: KeyPair;
+  let sshDir: string;
 
   beforeAll(async () => {
+    sshDir = mkdtempSync(join(tmpdir(), 'baleen-canary-ssh-'));
+    sshKey = sshKeygen(sshDir, 'id_canary', { passphrase: SSH_KEY_PASSPHRASE });
+    // One bastion for every SSH login kind: a password, the encrypted key, and an OTP prompt.
+    bastion = await startSsh2Server({
+      users: [
+        { username: 'pw', password: SSH_PW },
+        { username: 'key', publicKeys: [sshKey.blob] },
+        { username: 'otp', kbd: { prompts: ['One-time password: '], answers: [SSH_OTP] } },
+      ],
+    });
     pki = makeTestPki(KEY_PW);
     mtls = await startFerretDbTls(pki.server, { clientCa: pki.caFile });
     const users = new SimUserDirectory([{ user: 'mon', db: 'admin', password: SCRAM_PW, roles: [{ role: 'clusterMonitor', db: 'admin' }] }]);
@@ -150,11 +178,16 @@ describe('SEC-C1 / SEC-E8: canary secrets, used, exported, then searched for eve
       logger: jsonLineLogger((l) => void logs.push(l), 'baleen', 'debug'),
       monitoring: { intervalMs: 200, deadlineMs: 800, connectTimeoutMs: 2000 },
       connectionSeams: { dial: addressMapDialer({ 'cn1.corp.internal:27017': sim.address }) },
+      ssh: { knownHostsFiles: [], agentSocket: null, sshConfigFile: null, tunnel: { backoffMs: [200, 400, 800] } },
     });
     for (const e of EVENT_NAMES) t.client.on(e as EventName, (p) => void events.push(p));
+    // The OTP bastion's question is answered through the contract, as the UI's dialog does.
+    t.client.on('connections.sshPrompt', (q) => void t.client.invoke('connections.answerSshPrompt', { id: q.id, answers: q.prompts.map(() => SSH_OTP) }).then((a) => answers.push(a)));
   });
   afterAll(async () => {
     await t?.close();
+    await bastion?.close();
+    if (sshDir) rmSync(sshDir, { recursive: true, force: true });
     await sim?.stop();
     await mtls?.stop();
     pki?.remove();
@@ -181,6 +214,21 @@ describe('SEC-C1 / SEC-E8: canary secrets, used, exported, then searched for eve
       t.client.invoke('connections.add', { uri: `mongodb://h.corp.internal:27017/?proxyHost=127.0.0.1&proxyPort=1080&proxyUsername=p&proxyPassword=${encodeURIComponent(PROXY_PW)}`, name: 'proxy', connect: false }),
     );
     const aws = await call(t.client.invoke('connections.add', { uri: 'mongodb://aws.corp.internal:27017/?authMechanism=MONGODB-AWS', secrets: { awsSessionToken: AWS_TOKEN }, name: 'aws', connect: false }));
+    // Through SSH: the bastion's key is fetched without logging in, and trusted (pinned, audited).
+    const hostKey = await call(t.client.invoke('connections.checkHostKey', { host: bastion.host, port: bastion.port }));
+    await call(t.client.invoke('connections.trustHostKey', { challenge: hostKey.challenge }));
+    const hop = (username: string, auth: 'password' | 'key' | 'keyboard-interactive') => [{ host: bastion.host, port: bastion.port, username, auth, ...(auth === 'key' ? { keyFile: sshKey.path } : {}) }];
+    const simUri = `mongodb://mon@${sim.address}/?authMechanism=SCRAM-SHA-256&authSource=admin`;
+    const viaPassword = await call(t.client.invoke('connections.add', { uri: simUri, name: 'ssh password', sshHops: hop('pw', 'password'), secrets: { password: SCRAM_PW, ssh: [{ hop: 1, password: SSH_PW }] } }));
+    const viaKey = await call(t.client.invoke('connections.add', { uri: simUri, name: 'ssh key', sshHops: hop('key', 'key'), secrets: { password: SCRAM_PW, ssh: [{ hop: 1, passphrase: SSH_KEY_PASSPHRASE }] } }));
+    const viaOtp = await call(t.client.invoke('connections.add', { uri: simUri, name: 'ssh otp', sshHops: hop('otp', 'keyboard-interactive'), secrets: { password: SCRAM_PW } }));
+    for (const x of [viaPassword, viaKey, viaOtp]) expect(x.tunnel?.state, x.name).toBe('ready');
+    expect(viaPassword.secrets!.map((s) => `${s.kind}:${s.state}`)).toEqual(['mongodb-password:session', 'ssh-password:1:session']);
+    expect(viaKey.secrets!.map((s) => s.kind)).toEqual(['mongodb-password', 'ssh-passphrase:1']);
+    const wrongSsh = await call(t.client.invoke('connections.test', { uri: simUri, sshHops: hop('pw', 'password'), secrets: { password: SCRAM_PW, ssh: [{ hop: 1, password: WRONG_SSH_PW }] } }));
+    expect(wrongSsh.steps[0]).toMatchObject({ step: 'ssh', status: 'failed', reason: 'auth-failed', code: 'E_AUTH' });
+    const sshConfig = join(sshDir, 'config');
+    writeFileSync(sshConfig, `Host canary-bastion\n  HostName ${bastion.host}\n  Port ${bastion.port}\n  User pw\n  CertificateFile ~/.ssh/id_cert-cert.pub\n`);
     expect(proxied.secrets).toEqual([{ kind: 'proxy-password', state: 'session', reason: 'secrets are kept for this session only' }]);
     expect(aws.secrets!.map((s) => s.kind)).toEqual(['aws-session-token']);
 
@@ -198,6 +246,13 @@ describe('SEC-C1 / SEC-E8: canary secrets, used, exported, then searched for eve
       'connections.export': async () => [await t.client.invoke('connections.export', {}), await t.client.invoke('connections.export', { passphrase: EXPORT_PASSPHRASE })],
       'connections.update': () => t.client.invoke('connections.update', { id: aws.id, name: 'aws (renamed)' }),
       'connections.stopMonitoring': () => t.client.invoke('connections.stopMonitoring', { nodeId: keyed.nodes[0]!.id }),
+      'connections.checkHostKey': () => t.client.invoke('connections.checkHostKey', { host: bastion.host, port: bastion.port }),
+      'connections.trustHostKey': () => t.client.invoke('connections.trustHostKey', { challenge: hostKey.challenge }),
+      // Nothing changed, so a replacement is refused (E_CONFLICT); the refusal is searched too.
+      'connections.replaceHostKey': () => t.client.invoke('connections.replaceHostKey', { challenge: hostKey.challenge, previousFingerprint: hostKey.challenge.fingerprint }),
+      'connections.answerSshPrompt': () => t.client.invoke('connections.answerSshPrompt', { id: 'no-such-prompt', answers: [SSH_OTP] }),
+      'connections.importSshConfig': () => t.client.invoke('connections.importSshConfig', { alias: 'canary-bastion', path: sshConfig }),
+      'connections.tests-through-ssh': async () => Promise.all([viaPassword, viaKey, viaOtp].map((x) => t.client.invoke('connections.test', { id: x.id }))),
       'connections.startMonitoring': () => t.client.invoke('connections.startMonitoring', { nodeId: keyed.nodes[0]!.id }),
       'connections.disconnect': () => t.client.invoke('connections.disconnect', { id: keyed.id }),
       'connections.connect': () => t.client.invoke('connections.connect', { id: keyed.id }),
@@ -205,8 +260,15 @@ describe('SEC-C1 / SEC-E8: canary secrets, used, exported, then searched for eve
       'metrics.query': () => t.client.invoke('metrics.query', { entity: `node:${monitored.nodes[0]!.id}`, metrics: ['serverStatus.uptimeMillis'], from: 0, to: Date.now() + 1000 }),
     };
     for (const [name, read] of Object.entries(reads)) answers.push({ name, value: await read().catch((e: unknown) => ({ error: String(e) })) });
+    const sshTests = (answers.find((a) => (a as { name?: string }).name === 'connections.tests-through-ssh') as { value: { ok: boolean }[] }).value;
+    expect(sshTests.map((r) => r.ok)).toEqual([true, true, true]);
+    // The OTP went out as an event and came back through answerSshPrompt, and the bastion took it.
+    expect(events.some((e) => Array.isArray((e as { prompts?: unknown }).prompts))).toBe(true);
+    expect(answers).toContainEqual({ accepted: true });
+    expect(bastion.authAttempts.map((x) => `${x.username}:${x.method}`)).toEqual(expect.arrayContaining(['pw:password', 'key:publickey', 'otp:keyboard-interactive']));
     const exported = (answers.find((a) => (a as { name?: string }).name === 'connections.export') as { value: { content: string; filename: string; secretsIncluded: number }[] }).value;
-    expect(exported.map((x) => x.secretsIncluded)).toEqual([0, 4]);
+    // Encrypted: the 4 MongoDB-side secrets, 3 SCRAM passwords of the SSH profiles, an SSH password and a key passphrase.
+    expect(exported.map((x) => x.secretsIncluded)).toEqual([0, 9]);
     for (const x of exported) writeFileSync(join(exportDir, x.filename), x.content);
     // Every connections method was called (a new one must be added here).
     const covered = new Set([...Object.keys(reads), 'connections.add', 'connections.remove']);

@@ -175,6 +175,7 @@ describe('editing profiles', () => {
     t = startTestCore({
       monitoring: { intervalMs: 200, deadlineMs: 800, connectTimeoutMs: 1500 },
       connectionSeams: { dial: addressMapDialer({ 'edit-a.corp.internal:27017': a.address, 'edit-b.corp.internal:27017': b.address }) },
+      ssh: { agentSocket: null, knownHostsFiles: [], sshConfigFile: null },
     });
   });
   afterAll(async () => {
@@ -254,15 +255,17 @@ describe('editing profiles', () => {
     await t.client.invoke('connections.remove', { id: c.id });
   });
 
-  it('keeps SSH hops for the tunnel layer, and refuses to connect through them until it lands', async () => {
+  it('keeps SSH hops with the profile; an agent hop with no agent is refused naming the hop, before any traffic', async () => {
     const hops = [{ host: 'bastion.corp.example', port: 22, username: 'ops', auth: 'agent' as const }];
     const e = await t.client.invoke('connections.add', { uri: 'mongodb://edit-a.corp.internal:27017/', sshHops: hops }).catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: 'E_UNSUPPORTED', details: { reason: 'ssh-unavailable' } });
+    expect(e).toMatchObject({ code: 'E_INVALID_INPUT', details: { sshKind: 'key-invalid', hop: 1 } });
+    expect((e as Error).message).toMatch(/SSH hop 1 \(ops@bastion\.corp\.example:22\) logs in with the ssh-agent, but no agent is available/);
     const saved = await t.client.invoke('connections.add', { uri: 'mongodb://edit-a.corp.internal:27017/', sshHops: hops, connect: false, name: 'behind bastion' });
     expect(saved.sshHops).toEqual(hops);
     const test = await t.client.invoke('connections.test', { id: saved.id });
     expect(test.ok).toBe(false);
-    expect(test.steps[0]).toMatchObject({ step: 'ssh', host: 'bastion.corp.example:22', status: 'failed', reason: 'ssh-unavailable' });
+    expect(test.steps[0]).toMatchObject({ step: 'ssh', hop: 1, host: 'ops@bastion.corp.example:22', status: 'failed', reason: 'key-invalid', code: 'E_INVALID_INPUT' });
     expect(test.steps.slice(1).every((s) => s.status === 'skipped')).toBe(true);
+    await t.client.invoke('connections.remove', { id: saved.id });
   });
 });

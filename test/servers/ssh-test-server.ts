@@ -23,6 +23,8 @@ export interface Ssh2ServerOptions {
   allowForward?: (host: string, port: number) => boolean;
   /** Answer an exec request; default: reject. */
   exec?: (command: string, channel: ServerChannel) => void;
+  /** A fixed port (default: a free one), e.g. to come back on the same port with another host key. */
+  port?: number;
 }
 
 export interface Ssh2ServerHandle {
@@ -154,7 +156,7 @@ export async function startSsh2Server(o: Ssh2ServerOptions): Promise<Ssh2ServerH
     });
   });
   server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(o.port ?? 0, '127.0.0.1', () => resolve()));
   const port = (server.address() as { port: number }).port;
   const blob = publicBlobOf(hostKey);
   return {

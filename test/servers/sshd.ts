@@ -9,6 +9,11 @@ import { join } from 'node:path';
  * Real OpenSSH for tests: Debian's sshd started on a 127.0.0.x address with generated host and user
  * keys (ssh-keygen), and ssh-agent on a socket the test owns. Every process is started here and
  * stopped by its PID (process group) in `stop()`.
+ *
+ * `hosts` gives an sshd its own name resolution, as a bastion inside a customer's network has: it runs
+ * in a private mount namespace (unshare) where /etc/hosts is the given table and nsswitch resolves
+ * hosts from files only, so those names resolve for that sshd and nowhere else, and nothing it looks
+ * up ever reaches DNS.
  */
 const SSHD = '/usr/sbin/sshd';
 
@@ -110,6 +115,10 @@ export interface SshdOptions {
   allowTcpForwarding?: boolean;
   hostKeyType?: 'ed25519' | 'rsa' | 'ecdsa';
   extraConfig?: string[];
+  /** Names only this sshd resolves (name → IPv4), e.g. `{ 'm1.rs.internal': '127.77.0.11' }`. */
+  hosts?: Record<string, string>;
+  /** A fixed port (default: a free one). */
+  port?: number;
 }
 
 export interface SshdHandle {
@@ -120,6 +129,10 @@ export interface SshdHandle {
   dir: string;
   pid: number;
   log(): string;
+  /** SIGKILL sshd and every session (the server "dies"); its port, keys and config stay for `restart()`. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port with the same host key. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -129,7 +142,7 @@ export async function startSshd(o: SshdOptions): Promise<SshdHandle> {
   const address = o.address ?? '127.0.0.1';
   const hostKey = sshKeygen(dir, 'host_key', { type: o.hostKeyType ?? 'ed25519' });
   writeFileSync(join(dir, 'authorized_keys'), o.authorizedKeys.join('\n') + '\n', { mode: 0o600 });
-  const port = await freePortOn(address);
+  const port = o.port ?? (await freePortOn(address));
   const config = [
     `Port ${port}`,
     `ListenAddress ${address}`,
@@ -155,16 +168,35 @@ export async function startSshd(o: SshdOptions): Promise<SshdHandle> {
   execFileSync(SSHD, ['-t', '-f', configPath], { stdio: 'pipe' });
   const logPath = join(dir, 'sshd.log');
   let log = '';
-  const child = spawn(SSHD, ['-D', '-e', '-f', configPath], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr!.on('data', (d: Buffer) => {
-    log += d.toString();
-    if (log.length > 4_000_000) log = log.slice(-2_000_000);
-  });
-  child.on('error', () => undefined);
+  let command = SSHD;
+  let args = ['-D', '-e', '-f', configPath];
+  if (o.hosts) {
+    const hostsFile = join(dir, 'hosts');
+    const nsswitch = join(dir, 'nsswitch.conf');
+    writeFileSync(hostsFile, ['127.0.0.1 localhost', ...Object.entries(o.hosts).map(([name, ip]) => `${ip} ${name}`)].join('\n') + '\n');
+    writeFileSync(nsswitch, readFileSync('/etc/nsswitch.conf', 'utf8').replace(/^hosts:.*$/m, 'hosts: files'));
+    command = '/usr/bin/unshare';
+    args = ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', `mount --bind '${hostsFile}' /etc/hosts && mount --bind '${nsswitch}' /etc/nsswitch.conf && exec ${SSHD} -D -e -f '${configPath}'`];
+  }
+  let child: ChildProcess;
+  const launch = async () => {
+    const c = spawn(command, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = c;
+    c.stderr!.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (log.length > 4_000_000) log = log.slice(-2_000_000);
+    });
+    c.on('error', () => undefined);
+    try {
+      await waitForTcp(address, port, 10_000, () => (c.exitCode !== null ? `sshd exited (${c.exitCode}): ${log.slice(-2000)}` : null));
+    } catch (e) {
+      await stopGroup(c);
+      throw e;
+    }
+  };
   try {
-    await waitForTcp(address, port, 10_000, () => (child.exitCode !== null ? `sshd exited (${child.exitCode}): ${log.slice(-2000)}` : null));
+    await launch();
   } catch (e) {
-    await stopGroup(child);
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
@@ -174,11 +206,25 @@ export async function startSshd(o: SshdOptions): Promise<SshdHandle> {
     user: userInfo().username,
     hostKey,
     dir,
-    pid: child.pid!,
+    get pid() {
+      return child.pid!;
+    },
     log: () => {
       writeFileSync(logPath, log);
       return log;
     },
+    kill: async () => {
+      const c = child;
+      if (c.exitCode !== null || c.signalCode !== null) return;
+      const exited = new Promise<void>((r) => c.once('exit', () => r()));
+      try {
+        process.kill(-c.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await exited;
+    },
+    restart: () => launch(),
     stop: async () => {
       await stopGroup(child);
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,9 @@
 import type { Document } from 'mongodb';
 import {
+  MAX_SSH_HOPS,
   SECRET_KINDS,
+  isSshSecretKind,
+  sshSecretKind,
   type AddConnectionRequest,
   type CapabilityMatrix,
   type ConnectionForm,
@@ -21,6 +24,11 @@ import {
   type TestResult,
   type Topology,
   type UpdateConnectionRequest,
+  type HostKeyCheck,
+  type HostKeyChallenge,
+  type HostKeyPinned,
+  type ImportSshConfigResult,
+  type SshHop,
 } from '../../../src-shared/contract';
 import { BaleenError } from '../../../src-shared/domain/errors';
 import { canonicalHostPort, makeNodeId, type AliasSource, type NodeId } from '../../../src-shared/domain/identity';
@@ -36,11 +44,14 @@ import type { MetricStore } from '../store/metric-store';
 import { FeatureGate, matrixFromConnectionStatus } from './capabilities';
 import { formOf, fromForm, insecureFlags, neededSecrets, parseUri, requiredSecrets, type ParsedTarget } from './connection-profile';
 import { runConnectionTest, systemLookup, type Lookup } from './connection-test';
-import { directDialer, type Dialer } from './dialer';
+import { directDialer, joinHostPort, type Dialer } from './dialer';
 import { NodeClient, type NodeSecrets } from './node-client';
 import { buildExport, parseImport, type TransferProfile, type TransferSecret } from './profile-transfer';
 import { resolveSrvUri, systemSrvResolver, type SrvResolver } from './srv';
 import { discoverDeployment, type DiscoveredNode, type DiscoveryResult } from './topology-discovery';
+import { fetchHostKey, importHopChain, loadSshConfig, SshTunnel, SshTunnelManager, type HopTiming, type HostKeyPin, type HostKeyVerifier, type SshHopSpec, type SshSecretsPort, type SshTunnelOptions } from '../tunnels';
+import { SshPromptBroker } from './ssh-prompts';
+import { describeHops, hopSpecsOf, nodeStatusWithSsh, sshSecretKindsOf, sshSecretsPort, SshRoute, tunnelSummary } from './ssh-route';
 
 export interface MonitoringSettings {
   appName: string;
@@ -52,6 +63,23 @@ export interface MonitoringSettings {
   connectTimeoutMs: number;
   /** Slow re-discovery of each deployment (members added or removed); hello changes trigger it sooner. */
   rediscoverMs?: number;
+}
+
+/** Tunnel timings a caller may scale (tests) or tune; the rest are the tunnel layer's defaults. */
+export type TunnelTuning = Partial<
+  Pick<SshTunnelOptions, 'keepaliveIntervalMs' | 'keepaliveCountMax' | 'readyTimeoutMs' | 'backoffMs' | 'jitter' | 'authFailuresBeforeCap' | 'authFailureCapMs' | 'channelTimeoutMs'>
+>;
+
+/** What the SSH side needs from the host: host keys, the agent, the user's ssh config. */
+export interface SshSettings {
+  verifier: HostKeyVerifier;
+  /** ssh-agent socket for hops that log in with the agent (SSH_AUTH_SOCK at start-up), or null. */
+  agentSocket: string | null;
+  /** ~/.ssh/config for "import from ssh config", and what `~` means there. */
+  sshConfigFile: string | null;
+  home: string;
+  localUser: string;
+  tunnel?: TunnelTuning;
 }
 
 /** The seams tests and the tunnel layer plug into: where sockets go, and how names resolve. */
@@ -73,6 +101,7 @@ export interface ConnectionManagerDeps {
   settings: MonitoringSettings;
   random: () => number;
   seams?: ConnectionSeams;
+  ssh: SshSettings;
 }
 
 interface NodeFacts {
@@ -114,8 +143,8 @@ function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'conn';
 }
 
-/** Input secret fields → keychain kinds. */
-const SECRET_FIELDS: Record<keyof SecretsInput, SecretKind> = {
+/** Input secret fields → keychain kinds (SSH secrets come per hop, in `ssh`). */
+const SECRET_FIELDS: Record<Exclude<keyof SecretsInput, 'ssh'>, SecretKind> = {
   password: 'mongodb-password',
   tlsKeyPassword: 'tls-key-password',
   awsSessionToken: 'aws-session-token',
@@ -145,11 +174,82 @@ export class ConnectionManager {
   private readonly srv: SrvResolver;
   private readonly lookup: Lookup;
   private disposed = false;
+  /** SSH: one shared tunnel per profile and hop chain, the profile's route through it, and OTP prompts. */
+  private readonly tunnels: SshTunnelManager;
+  private readonly routes = new Map<string, SshRoute>();
+  private readonly prompts: SshPromptBroker;
+  /** SSH secrets being changed by a call in flight (add, update): used before they reach the store. */
+  private readonly sshOverrides = new Map<string, Map<SecretKind, string | null>>();
 
   constructor(private readonly d: ConnectionManagerDeps) {
     this.dial = d.seams?.dial ?? directDialer;
     this.srv = d.seams?.srv ?? systemSrvResolver;
     this.lookup = d.seams?.lookup ?? systemLookup;
+    this.prompts = new SshPromptBroker(d.bus, d.clock);
+    this.tunnels = new SshTunnelManager((scope, hops) => this.newTunnel(scope, hops, this.profileSshSecrets(scope)));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // SSH tunnels: routes per profile.
+
+  private newTunnel(id: string, hops: readonly SshHopSpec[], secrets: SshSecretsPort, extra: Partial<SshTunnelOptions> = {}): SshTunnel {
+    return new SshTunnel({ id, hops, hostKeys: this.d.ssh.verifier, secrets, clock: this.d.clock, log: this.d.log.child('ssh'), audit: this.d.audit, random: this.d.random, ...this.d.ssh.tunnel, ...extra });
+  }
+
+  private profileSshSecrets(profileId: string): SshSecretsPort {
+    return sshSecretsPort({
+      profileId,
+      store: this.d.secrets,
+      override: (k) => {
+        const m = this.sshOverrides.get(profileId);
+        return m?.has(k) ? { value: m.get(k)! } : undefined;
+      },
+      ask: (req, signal) => this.prompts.ask(profileId, req, signal),
+    });
+  }
+
+  /** The profile's route through its hops (made on first use; a change of hops makes a new one). */
+  private routeFor(p: { id: string; sshHops: readonly SshHop[] }): SshRoute | null {
+    if (p.sshHops.length === 0) return null;
+    const key = JSON.stringify(p.sshHops);
+    const existing = this.routes.get(p.id);
+    if (existing && existing.key === key && existing.tunnel.status.state !== 'closed') return existing;
+    if (existing) void existing.close();
+    const route = this.makeRoute(p.id, p.sshHops);
+    this.routes.set(p.id, route);
+    return route;
+  }
+
+  private makeRoute(profileId: string, hops: readonly SshHop[]): SshRoute {
+    const specs = hopSpecsOf(hops, this.d.ssh.agentSocket);
+    return new SshRoute(profileId, JSON.stringify(hops), this.tunnels.acquire(profileId, specs), {
+      clock: this.d.clock,
+      deadlineMs: this.d.settings.connectTimeoutMs,
+      describe: describeHops(hops),
+      onStatus: (route, _s, transition) => {
+        if (this.routes.get(profileId) !== route) return;
+        // Down: each node polls now and names the hop at once; back: each node polls now, not at its
+        // next backoff step (REL-S1: the first sample within B + P).
+        if (transition) for (const n of this.d.config.nodesOf(profileId)) this.monitors.get(n.id)?.recheck();
+        this.changed();
+      },
+    });
+  }
+
+  private async closeRoute(profileId: string): Promise<void> {
+    const r = this.routes.get(profileId);
+    if (!r) return;
+    this.routes.delete(profileId);
+    await r.close();
+  }
+
+  private dialFor(p: { id: string; sshHops: readonly SshHop[] }): Dialer {
+    return this.routeFor(p)?.dial ?? this.dial;
+  }
+
+  /** Opens the profile's tunnel now, for a user's action (audited by the tunnel as ssh.tunnel.open). */
+  private async openRoute(route: SshRoute | null, actor: string, signal: AbortSignal): Promise<void> {
+    if (route) await route.tunnel.open(actor, signal);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -193,6 +293,7 @@ export class ConnectionManager {
       ...(p.topology ? { topology: this.withNodeIds(p.id, p.topology) } : {}),
       connected: p.monitoring && this.d.config.nodesOf(p.id).length > 0,
       sshHops: p.sshHops,
+      ...(this.routes.get(p.id) ? { tunnel: tunnelSummary(this.routes.get(p.id)!.tunnel.status) } : {}),
       discover: p.discover,
       updatedAt: p.updatedAt,
     };
@@ -217,7 +318,10 @@ export class ConnectionManager {
   }
 
   private nodeSummary(n: NodeRow): NodeSummary {
-    const status: NodeStatus = this.monitors.get(n.id)?.status ?? { state: 'stopped', since: this.d.clock.now() };
+    let status: NodeStatus = this.monitors.get(n.id)?.status ?? { state: 'stopped', since: this.d.clock.now() };
+    // The monitor knows the message; the route knows which SSH failure (kind, hop, host key) it was.
+    const sshError = status.state !== 'monitoring' && status.state !== 'stopped' ? this.routes.get(n.connectionId)?.explain(status.reason) : undefined;
+    if (sshError) status = nodeStatusWithSsh(status, sshError);
     const gate = this.gates.get(n.id);
     return {
       id: n.id,
@@ -261,10 +365,11 @@ export class ConnectionManager {
   // Secrets: statuses for the renderer, values only for the driver.
 
   private async refreshSecretStatus(p: ProfileRow): Promise<SecretStatus[]> {
-    const kinds = new Set<SecretKind>([...neededSecretsOf(p.uri), ...p.secretKinds]);
+    // SSH passwords are needed by their hops; a key's passphrase only shows once one was given.
+    const sshNeeded = sshSecretKindsOf(p.sshHops).filter((k) => k.startsWith('ssh-password:'));
+    const kinds = new Set<SecretKind>([...neededSecretsOf(p.uri), ...sshNeeded, ...p.secretKinds]);
     const out: SecretStatus[] = [];
-    for (const kind of SECRET_KINDS) {
-      if (!kinds.has(kind)) continue;
+    for (const kind of orderedKinds(kinds)) {
       const known = this.unreadable.get(`${p.id}/${kind}`);
       if (known) {
         out.push({ kind, state: 'unreadable', reason: known });
@@ -292,6 +397,7 @@ export class ConnectionManager {
     const out: NodeSecrets = {};
     const kinds = new Set<SecretKind>([...neededSecrets(form), ...p.secretKinds]);
     for (const kind of kinds) {
+      if (isSshSecretKind(kind)) continue; // read by the tunnel when a hop asks for it
       const known = this.unreadable.get(`${p.id}/${kind}`);
       const r = known ? ({ state: 'unreadable', reason: known } as const) : await this.d.secrets.read(p.id, kind);
       if (r.state === 'set') {
@@ -336,7 +442,7 @@ export class ConnectionManager {
       }
       this.unreadable.delete(`${profileId}/${kind}`);
     }
-    return SECRET_KINDS.filter((k) => kinds.has(k));
+    return orderedKinds(kinds);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -347,9 +453,13 @@ export class ConnectionManager {
     if (input.uri !== undefined) parsed = parseUri(input.uri);
     const changes = new Map<SecretKind, string | null>();
     if (parsed) for (const k of kindsOf(parsed)) changes.set(k, parsed.secrets[k]!);
-    for (const [field, kind] of Object.entries(SECRET_FIELDS) as [keyof SecretsInput, SecretKind][]) {
+    for (const [field, kind] of Object.entries(SECRET_FIELDS) as [Exclude<keyof SecretsInput, 'ssh'>, SecretKind][]) {
       const v = input.secrets?.[field];
       if (v !== undefined) changes.set(kind, v);
+    }
+    for (const h of input.secrets?.ssh ?? []) {
+      if (h.password !== undefined) changes.set(sshSecretKind('password', h.hop), h.password);
+      if (h.passphrase !== undefined) changes.set(sshSecretKind('passphrase', h.hop), h.passphrase);
     }
     if (!parsed && changes.size === 0) return null;
     return { parsed: parsed ?? undefined, secretChanges: changes };
@@ -406,21 +516,23 @@ export class ConnectionManager {
     return g;
   }
 
+  /**
+   * Finds the deployment from its seeds. Through SSH, every member (seeds and the members the set
+   * config names) is reached by its real name through the route's dialer: the last hop resolves it.
+   */
   private async openDeployment(
-    p: { id: string; uri: string; sshHops: readonly unknown[]; discover: boolean },
+    p: { id: string; uri: string; discover: boolean },
     secrets: NodeSecrets,
     signal: AbortSignal,
+    dial: Dialer,
     known?: ReadonlySet<string>,
     extraSeeds: string[] = [],
   ): Promise<DiscoveryResult> {
-    if (p.sshHops.length > 0) {
-      throw new BaleenError('E_UNSUPPORTED', 'This connection goes through SSH hops, and SSH tunnels are not available in this build yet.', { reason: 'ssh-unavailable' });
-    }
     const { baseUri, seeds } = await this.seedsOf(p.id, p.uri, signal);
     return discoverDeployment(
       [...extraSeeds, ...seeds.filter((s) => !extraSeeds.includes(s))],
       {
-        open: (hostPort, sig) => NodeClient.connect({ baseUri, hostPort, secrets, dial: this.dial }, this.clientOptions(), sig),
+        open: (hostPort, sig) => NodeClient.connect({ baseUri, hostPort, secrets, dial }, this.clientOptions(), sig),
         gate: (hostPort) => this.gateFor(makeNodeId(p.id, hostPort)),
         deadlineMs: this.d.settings.connectTimeoutMs,
         now: () => this.d.clock.now(),
@@ -439,6 +551,9 @@ export class ConnectionManager {
       nodes.push({ id, connectionId: profileId, deployment: profileId, hostPort: f.hostPort, dialAddress: f.dialAddress, version: facts.version, server: facts.server, setName: facts.setName, monitoring: true, role: f.role, shard: f.shard ?? null });
       aliases.push({ alias: f.hostPort, nodeId: id, source: f.hello?.me ? 'hello.me' : 'seed' });
       if (f.dialAddress !== f.hostPort) aliases.push({ alias: f.dialAddress, nodeId: id, source: 'seed' });
+      // Through SSH the socket went to a local forward: a name for this node, never its identity.
+      const d = f.client?.dialled;
+      if (d?.via?.startsWith('SSH ')) aliases.push({ alias: joinHostPort(d.host, d.port), nodeId: id, source: 'seed' });
     }
     return { nodes, aliases };
   }
@@ -510,10 +625,9 @@ export class ConnectionManager {
 
   private async connectNode(profileId: string, n: NodeRow, signal: AbortSignal): Promise<NodeClient> {
     const p = this.requireProfile(profileId);
-    if (p.sshHops.length > 0) throw new BaleenError('E_UNSUPPORTED', 'This connection goes through SSH hops, and SSH tunnels are not available in this build yet.', { reason: 'ssh-unavailable' });
     const secrets = await this.loadSecrets(p);
     const { baseUri } = await this.seedsOf(p.id, p.uri, signal);
-    const client = await NodeClient.connect({ baseUri, hostPort: n.dialAddress, label: nodeLabel(n.hostPort, n.dialAddress), secrets, dial: this.dial }, this.clientOptions(), signal);
+    const client = await NodeClient.connect({ baseUri, hostPort: n.dialAddress, label: nodeLabel(n.hostPort, n.dialAddress), secrets, dial: this.dialFor(p) }, this.clientOptions(), signal);
     this.instrument(p.id, n.id, client);
     if (!this.gates.has(n.id) || this.gates.get(n.id)!.current.source === 'first-use') void this.readCapabilities(n.id, client);
     return client;
@@ -551,6 +665,13 @@ export class ConnectionManager {
     if (connect && missing.length > 0) {
       throw new BaleenError('E_INVALID_INPUT', `Enter the password for ${form.auth.username ?? 'the user'} to connect (or save the connection without connecting).`, { reason: 'secret-missing', kinds: missing });
     }
+    const sshMissing = sshHops.flatMap((h, i) => (h.auth === 'password' && !secretsInUse.has(sshSecretKind('password', i + 1)) ? [i + 1] : []));
+    if (connect && sshMissing.length > 0) {
+      throw new BaleenError('E_INVALID_INPUT', `Enter the SSH password for hop ${sshMissing.join(', ')} to connect (or save the connection without connecting).`, {
+        reason: 'secret-missing',
+        kinds: sshMissing.map((h) => sshSecretKind('password', h)),
+      });
+    }
     const details = { uri: parsed.safeUri, hosts: form.hosts, connect, discover, ...(trusted.length ? { insecureTls: trusted } : {}), secrets: [...secretsInUse.keys()] };
     return this.d.audit.run({ action: 'connection.add', target: id, actor, details }, async () => {
       if (trusted.length > 0) this.d.audit.record({ action: 'tls.trust_opt_in', target: id, actor, details: { flags: trusted } });
@@ -579,13 +700,25 @@ export class ConnectionManager {
         this.changed();
         return this.summary(this.requireProfile(id));
       }
-      const found = await this.openDeployment(base, nodeSecrets(secretsInUse), signal);
+      // SSH secrets reach the tunnel from here until the add has worked and they are in the store.
+      this.sshOverrides.set(id, new Map(t.secretChanges));
+      let found: DiscoveryResult;
+      try {
+        const route = this.routeFor(base);
+        await this.openRoute(route, actor, signal);
+        found = await this.openDeployment(base, nodeSecrets(secretsInUse), signal, route?.dial ?? this.dial);
+      } catch (e) {
+        this.sshOverrides.delete(id);
+        await this.closeRoute(id);
+        throw e;
+      }
       try {
         const { nodes, aliases } = this.nodeRows(id, found.nodes);
         for (const n of found.nodes) if (n.client) await this.readCapabilities(makeNodeId(id, n.hostPort), n.client, signal);
         const profile: ProfileRow = { ...base, topology: found.topology };
         // The secrets go to the store only once the connection has worked: a failed add saves nothing.
         const kinds = await this.applySecrets(id, t.secretChanges, actor, []);
+        this.sshOverrides.delete(id);
         this.d.config.saveProfile({ ...profile, secretKinds: kinds }, nodes, aliases);
         this.startNodes(profile, found.nodes, nodes);
         this.armRediscovery(profile);
@@ -595,6 +728,8 @@ export class ConnectionManager {
       } catch (e) {
         this.closeClients(found.nodes);
         for (const n of found.nodes) this.gates.delete(makeNodeId(id, n.hostPort));
+        this.sshOverrides.delete(id);
+        await this.closeRoute(id);
         throw e;
       }
     });
@@ -635,17 +770,35 @@ export class ConnectionManager {
         trustedInsecureTls: trusted,
         updatedAt: this.d.clock.now(),
       };
-      const reconnect = p.monitoring && (targetChanged || (input.sshHops !== undefined && JSON.stringify(input.sshHops) !== JSON.stringify(p.sshHops)));
+      const hopsChanged = input.sshHops !== undefined && JSON.stringify(input.sshHops) !== JSON.stringify(p.sshHops);
+      const reconnect = p.monitoring && (targetChanged || hopsChanged);
+      const changes = new Map(t?.secretChanges ?? []);
+      if (hopsChanged) {
+        // Secrets of hops that are gone (or no longer use them) are deleted, not left behind.
+        const still = new Set(sshSecretKindsOf(next.sshHops));
+        for (const k of p.secretKinds) if (isSshSecretKind(k) && !still.has(k) && !changes.has(k)) changes.set(k, null);
+      }
       let found: DiscoveryResult | null = null;
-      if (reconnect && next.sshHops.length === 0) {
+      let trial: SshRoute | null = null;
+      if (reconnect) {
         // The new target is tried before anything is changed: a failed edit loses nothing.
-        const merged = await this.mergedSecrets(p, t?.secretChanges ?? new Map());
+        const merged = await this.mergedSecrets(p, changes);
         const missing = requiredSecrets(formOf(next.uri)).filter((k) => merged[fieldOf(k)] === undefined);
         if (missing.length > 0) throw new BaleenError('E_INVALID_INPUT', 'Enter the password to connect with the changed settings.', { reason: 'secret-missing', kinds: missing });
-        found = await this.openDeployment(next, merged, signal);
+        this.sshOverrides.set(p.id, changes);
+        try {
+          trial = next.sshHops.length > 0 ? this.makeRoute(p.id, next.sshHops) : null;
+          await this.openRoute(trial, actor, signal);
+          found = await this.openDeployment(next, merged, signal, trial?.dial ?? this.dial);
+        } catch (e) {
+          this.sshOverrides.delete(p.id);
+          await trial?.close();
+          throw e;
+        }
       }
       try {
-        const kinds = t ? await this.applySecrets(p.id, t.secretChanges, actor, p.secretKinds) : p.secretKinds;
+        const kinds = changes.size > 0 ? await this.applySecrets(p.id, changes, actor, p.secretKinds) : p.secretKinds;
+        this.sshOverrides.delete(p.id);
         if (targetChanged || (reconnect && found)) {
           for (const n of this.d.config.nodesOf(p.id)) {
             await this.monitors.get(n.id)?.stop('Connection settings changed');
@@ -654,6 +807,12 @@ export class ConnectionManager {
           this.srvCache.delete(p.id);
           this.d.config.deleteNodesOf(p.id);
         }
+        if (reconnect) {
+          const old = this.routes.get(p.id);
+          if (trial) this.routes.set(p.id, trial);
+          else this.routes.delete(p.id);
+          if (old && old !== trial) await old.close();
+        } else if (hopsChanged) await this.closeRoute(p.id);
         this.d.config.updateProfile(p.id, { ...next, secretKinds: kinds, ...(targetChanged ? { topology: found?.topology ?? null } : {}) });
         const saved = this.requireProfile(p.id);
         if (found) {
@@ -662,8 +821,10 @@ export class ConnectionManager {
           this.d.config.addNodes(nodes, aliases);
           this.d.config.updateProfile(p.id, { topology: found.topology });
           this.startNodes(this.requireProfile(p.id), found.nodes, nodes);
-        } else if (saved.monitoring && t && t.secretChanges.size > 0) {
-          // New credentials: every node logs in again now rather than at its next backoff step.
+        } else if (saved.monitoring && changes.size > 0) {
+          // New credentials: the tunnel and every node log in again now rather than at their next backoff step.
+          const route = this.routes.get(p.id);
+          if (route && route.tunnel.status.state !== 'ready' && [...changes.keys()].some(isSshSecretKind)) void route.tunnel.retry(actor).catch(() => undefined);
           for (const n of this.d.config.nodesOf(p.id)) this.monitors.get(n.id)?.recheck();
         }
         if (input.discover === true && !p.discover && saved.monitoring && !targetChanged) void this.rediscover(p.id, 'system', new AbortController().signal).catch(() => undefined);
@@ -673,6 +834,8 @@ export class ConnectionManager {
         return this.summary(this.requireProfile(p.id));
       } catch (e) {
         if (found) this.closeClients(found.nodes);
+        this.sshOverrides.delete(p.id);
+        if (trial && this.routes.get(p.id) !== trial) await trial.close();
         throw e;
       }
     });
@@ -699,7 +862,8 @@ export class ConnectionManager {
         this.monitors.delete(n.id);
         this.gates.delete(n.id);
       }
-      const kinds = new Set<SecretKind>([...p.secretKinds, ...neededSecretsOf(p.uri)]);
+      await this.closeRoute(id);
+      const kinds = new Set<SecretKind>([...p.secretKinds, ...neededSecretsOf(p.uri), ...sshSecretKindsOf(p.sshHops)]);
       for (const kind of kinds) {
         await this.d.audit.run({ action: 'secret.delete', target: `${id}/${kind}`, actor, details: { kind } }, () => this.d.secrets.delete(id, kind)).catch(() => undefined);
         this.unreadable.delete(`${id}/${kind}`);
@@ -720,9 +884,17 @@ export class ConnectionManager {
     return this.d.audit.run({ action: 'connection.connect', target: id, actor, details: { uri: p.uri } }, async () => {
       this.checkTrust(safeInsecure(p.uri), p.trustedInsecureTls);
       const existing = this.d.config.nodesOf(id);
+      // Through SSH the tunnel opens first: a host key to trust or a login that fails is said now.
+      const route = this.routeFor(p);
+      try {
+        await this.openRoute(route, actor, signal);
+      } catch (e) {
+        if (!p.monitoring) await this.closeRoute(id);
+        throw e;
+      }
       if (existing.length === 0) {
         const secrets = await this.loadSecrets(p);
-        const found = await this.openDeployment(p, secrets, signal);
+        const found = await this.openDeployment(p, secrets, signal, route?.dial ?? this.dial);
         try {
           const { nodes, aliases } = this.nodeRows(id, found.nodes);
           for (const n of found.nodes) if (n.client) await this.readCapabilities(makeNodeId(id, n.hostPort), n.client, signal);
@@ -759,6 +931,8 @@ export class ConnectionManager {
         await this.monitors.get(n.id)?.stop('Disconnected');
         this.monitors.delete(n.id);
       }
+      // The tunnel closes with the last monitor: a closed tunnel never reconnects on its own (REL-S8).
+      await this.closeRoute(id);
       this.changed();
       return this.summary(this.requireProfile(id));
     });
@@ -829,7 +1003,7 @@ export class ConnectionManager {
       const existing = this.d.config.nodesOf(id);
       const known = new Set(existing.map((n) => n.hostPort));
       const secrets = await this.loadSecrets(p);
-      const found = await this.openDeployment({ ...p, discover: true }, secrets, signal, known, existing.map((n) => n.dialAddress));
+      const found = await this.openDeployment({ ...p, discover: true }, secrets, signal, this.dialFor(p), known, existing.map((n) => n.dialAddress));
       const fresh = found.nodes.filter((n) => !known.has(n.hostPort));
       const stale = found.nodes.filter((n) => known.has(n.hostPort));
       this.closeClients(stale);
@@ -906,8 +1080,13 @@ export class ConnectionManager {
     });
   }
 
-  /** After sleep/resume: every monitored node is checked right away, not at its next backoff step (REL-S3). */
+  /**
+   * After sleep/resume: every SSH tunnel that is down tries again now (one attempt each, which the
+   * nodes behind it join), and every monitored node is checked right away, not at its next backoff
+   * step (REL-S3).
+   */
   recheckAll(): void {
+    this.tunnels.recheckAll();
     for (const m of this.monitors.values()) m.recheck();
   }
 
@@ -938,20 +1117,30 @@ export class ConnectionManager {
       sshHops: input.sshHops ?? saved?.sshHops ?? [],
       discover: input.discover ?? saved?.discover ?? false,
     };
-    const audited = { action: 'connection.test', target: saved?.id ?? 'unsaved', actor, details: { uri: parsed.safeUri, hosts: parsed.form.hosts } };
+    const audited = {
+      action: 'connection.test',
+      target: saved?.id ?? 'unsaved',
+      actor,
+      details: { uri: parsed.safeUri, hosts: parsed.form.hosts, ...(target.sshHops.length ? { ssh: describeHops(target.sshHops) } : {}) },
+    };
+    // Through SSH the test builds its own tunnel (never the monitors' one), so each hop is really
+    // dialled and timed now; it is closed when the test ends.
+    const testSsh = target.sshHops.length > 0 ? this.testTunnel(saved?.id ?? null, target.sshHops, t?.secretChanges ?? new Map()) : null;
     let result: TestResult | undefined;
     try {
       return await this.d.audit.run(audited, async () => {
+        const dial = testSsh?.route?.dial ?? this.dial;
         result = await runConnectionTest(
           target,
           {
-            dial: this.dial,
+            dial,
             lookup: this.lookup,
             srv: this.srv,
             clock: this.d.clock,
             connectTimeoutMs: this.d.settings.connectTimeoutMs,
             deadlineMs: this.d.settings.connectTimeoutMs,
-            open: (baseUri, hostPort, s, sig) => NodeClient.connect({ baseUri, hostPort, secrets: s, dial: this.dial }, this.clientOptions(), sig),
+            open: (baseUri, hostPort, s, sig) => NodeClient.connect({ baseUri, hostPort, secrets: s, dial }, this.clientOptions(), sig),
+            ...(testSsh ? { ssh: testSsh.deps(actor) } : {}),
           },
           signal,
         );
@@ -965,7 +1154,126 @@ export class ConnectionManager {
     } catch (e) {
       if (result && !result.ok) return result;
       throw e;
+    } finally {
+      await testSsh?.route?.close();
     }
+  }
+
+  /** A private tunnel for one connection test: the unsaved secrets first, then the keychain. */
+  private testTunnel(profileId: string | null, hops: readonly SshHop[], changes: ReadonlyMap<SecretKind, string | null>) {
+    let onHop: ((t: HopTiming) => void) | undefined;
+    let route: SshRoute | null = null;
+    let prepared: unknown = null;
+    try {
+      const secrets = sshSecretsPort({
+        profileId,
+        store: this.d.secrets,
+        override: (k) => (changes.has(k) ? { value: changes.get(k)! } : undefined),
+        ask: (req, sig) => this.prompts.ask(profileId ?? 'unsaved', req, sig),
+      });
+      const tunnel = this.newTunnel(`test:${profileId ?? 'unsaved'}`, hopSpecsOf(hops, this.d.ssh.agentSocket), secrets, { onHop: (t) => onHop?.(t) });
+      route = new SshRoute(profileId ?? 'unsaved', JSON.stringify(hops), { tunnel, release: () => tunnel.close() }, { clock: this.d.clock, deadlineMs: this.d.settings.connectTimeoutMs, describe: describeHops(hops), onStatus: () => undefined });
+    } catch (e) {
+      // A hop that cannot be set up (the agent missing) fails as that hop's step.
+      prepared = e;
+    }
+    return {
+      route,
+      deps: (actor: string) => ({
+        prepare: () => {
+          if (!route) throw prepared;
+        },
+        open: async (fn: (t: HopTiming) => void, signal: AbortSignal) => {
+          if (!route) throw prepared;
+          onHop = fn;
+          await route.tunnel.open(actor, signal);
+        },
+        connect: (host: string, port: number, signal: AbortSignal) => route!.tunnel.connect(host, port, { deadlineMs: this.d.settings.connectTimeoutMs, signal }),
+      }),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // SSH host keys, keyboard-interactive answers, ssh config import.
+
+  /**
+   * The pre-flight (SEC-S1): the server's host key, fetched with a handshake that stops before any
+   * authentication, and what the user's known_hosts and Baleen's pins say about it.
+   */
+  async checkHostKey(input: { host: string; port: number; hostKeyAlias?: string | undefined }, signal: AbortSignal): Promise<HostKeyCheck> {
+    const started = this.d.clock.monotonic();
+    const challenge = await fetchHostKey(input.host, input.port, { clock: this.d.clock, timeoutMs: this.d.settings.connectTimeoutMs, signal });
+    // Checked under the name the tunnel will use: the HostKeyAlias (port 22, as OpenSSH does), else host:port.
+    const target = input.hostKeyAlias ? { host: input.hostKeyAlias, port: 22 } : { host: input.host, port: input.port };
+    const blob = Buffer.from(challenge.key, 'base64');
+    const d = await this.d.ssh.verifier.check(target, { type: challenge.keyType, blob });
+    const ms = Math.round(this.d.clock.monotonic() - started);
+    if (d.verdict === 'trusted') return { verdict: 'trusted', challenge: { ...challenge, host: target.host.toLowerCase(), port: target.port }, via: d.via, ms };
+    return { verdict: d.verdict, challenge: d.challenge, ...(d.verdict === 'changed' ? { previous: d.previous } : {}), ms };
+  }
+
+  /** SEC-S1: the user accepted an unknown key (audited); tunnels waiting for it try again now. */
+  async trustHostKey(challenge: HostKeyChallenge, actor: string): Promise<HostKeyPinned> {
+    const pin = await this.d.ssh.verifier.trust(challenge, actor);
+    this.retryHostKeyWaits(actor);
+    return pinned(pin);
+  }
+
+  /** SEC-S2: the user, shown both fingerprints, replaces a changed key (audited); tunnels waiting for it try again. */
+  async replaceHostKey(challenge: HostKeyChallenge, previousFingerprint: string, actor: string): Promise<HostKeyPinned> {
+    const pin = await this.d.ssh.verifier.replace({ ...challenge, previousFingerprint }, actor);
+    this.retryHostKeyWaits(actor);
+    return pinned(pin);
+  }
+
+  private retryHostKeyWaits(actor: string): void {
+    for (const r of this.routes.values()) {
+      const st = r.tunnel.status.state;
+      if (st === 'host-key-unknown' || st === 'host-key-changed' || st === 'host-key-revoked') void r.tunnel.retry(actor).catch(() => undefined);
+    }
+  }
+
+  answerSshPrompt(id: string, answers: string[] | null): { accepted: boolean } {
+    return { accepted: this.prompts.answer(id, answers) };
+  }
+
+  /** Hops from ~/.ssh/config by alias: ProxyJump chains in order, and what could not be carried over. */
+  async importSshConfig(input: { alias: string; path?: string | undefined }): Promise<ImportSshConfigResult> {
+    const path = input.path ?? this.d.ssh.sshConfigFile;
+    if (!path) throw new BaleenError('E_NOT_FOUND', 'No ssh config file is known on this machine.');
+    const opts = { home: this.d.ssh.home, localUser: this.d.ssh.localUser, authSock: this.d.ssh.agentSocket ?? undefined };
+    const config = await loadSshConfig(path, { home: this.d.ssh.home });
+    const imported = importHopChain(config, input.alias, opts);
+    const notes: string[] = [];
+    const hops: SshHop[] = imported.hops.map((h, i) => {
+      const files = h.auth.identityFiles ?? [];
+      const explicit = files.filter((f) => f.required);
+      const methods = h.auth.methods ?? [];
+      let auth: SshHop['auth'];
+      let keyFile: string | undefined;
+      if (explicit.length > 0) {
+        auth = 'key';
+        keyFile = explicit[0]!.path;
+        if (explicit.length > 1) notes.push(`Hop ${i + 1} (${h.label ?? h.host}): ${explicit.length} IdentityFile entries; Baleen uses the first, ${keyFile}.`);
+      } else if (h.auth.agent && methods.includes('agent')) auth = 'agent';
+      else if (methods.includes('keyboard-interactive') && !methods.includes('password')) auth = 'keyboard-interactive';
+      else if (methods.includes('password')) auth = 'password';
+      else {
+        auth = 'agent';
+        notes.push(`Hop ${i + 1} (${h.label ?? h.host}): no IdentityFile and no agent; choose how it logs in.`);
+      }
+      return {
+        host: h.host,
+        port: h.port,
+        username: h.username,
+        auth,
+        ...(keyFile ? { keyFile } : {}),
+        ...(h.label ? { label: h.label } : {}),
+        ...(h.hostKeyAlias ? { hostKeyAlias: h.hostKeyAlias } : {}),
+      };
+    });
+    if (hops.length > MAX_SSH_HOPS) throw new BaleenError('E_UNSUPPORTED', `${input.alias} goes through ${hops.length} hops; Baleen supports at most ${MAX_SSH_HOPS}.`);
+    return { hops, warnings: imported.warnings.map((w) => `${w.source} line ${w.line}: ${w.message}`), notes };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1063,6 +1371,9 @@ export class ConnectionManager {
     await this.d.scheduler.dispose();
     await Promise.all([...this.monitors.values()].map((m) => m.stop('Baleen stopped')));
     this.monitors.clear();
+    this.prompts.dispose();
+    this.routes.clear();
+    await this.tunnels.dispose();
   }
 }
 
@@ -1085,6 +1396,15 @@ function nodeSecrets(values: Map<SecretKind, string>): NodeSecrets {
   }
   return out;
 }
+
+/** MongoDB kinds in their fixed order, then SSH kinds by hop. */
+function orderedKinds(kinds: Iterable<SecretKind>): SecretKind[] {
+  const all = [...kinds];
+  const ssh = all.filter(isSshSecretKind).sort((a, b) => Number(a.split(':')[1]) - Number(b.split(':')[1]) || a.localeCompare(b));
+  return [...SECRET_KINDS.filter((k) => all.includes(k)), ...ssh];
+}
+
+const pinned = (p: HostKeyPin): HostKeyPinned => ({ host: p.host, port: p.port, keyType: p.key.type, fingerprint: p.fingerprint, pinnedAt: p.pinnedAt });
 
 function safeInsecure(uri: string): InsecureTlsFlag[] {
   try {

@@ -1,7 +1,8 @@
 import { promises as dnsPromises } from 'node:dns';
 import { readFile } from 'node:fs/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect, checkServerIdentity, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { ConnectionForm, SshHop, TestResult, TestStep, TestStepId } from '../../../src-shared/contract';
 import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
 import type { Clock } from '../ports/clock';
@@ -9,14 +10,19 @@ import { FeatureGate, matrixFromConnectionStatus } from './capabilities';
 import type { DialTarget, Dialer } from './dialer';
 import { networkReason, tlsReason } from './mongo-errors';
 import type { NodeClient, NodeSecrets } from './node-client';
+import { splitHostPort } from './dialer';
+import { sshProblemOf } from './ssh-route';
 import { resolveSrvUri, type SrvResolver } from './srv';
 import { discoverDeployment, roleFromHello } from './topology-discovery';
+import type { HopTiming } from '../tunnels';
 
 /**
  * The connection test (issue 3 §5): each step on its own, with its own result and time, so a failure
- * names the step and the reason: SSH hops (placeholders until tunnels land), DNS, TCP, TLS,
- * authentication, privileges, topology. Unreachable vs DNS vs refused vs timeout vs auth failed (18)
- * vs not authorized (13) vs each TLS certificate error are told apart.
+ * names the step and the reason: SSH hops 1..n (each with its time; DNS, refused, timeout, jump host
+ * unreachable, host key unknown or changed, bad passphrase, login refused), then DNS, TCP (through the
+ * tunnel: the last hop opens the channel, or says why it cannot), TLS (over that channel, checking the
+ * member's real name), authentication, privileges, topology. Unreachable vs DNS vs refused vs timeout
+ * vs auth failed (18) vs not authorized (13) vs each TLS certificate error are told apart.
  */
 export type Lookup = (host: string) => Promise<{ address: string; family: number }>;
 
@@ -40,6 +46,15 @@ export interface ConnectionTestDeps {
   deadlineMs: number;
   /** Opens a driver client for one address (NodeClient.connect with the app's options). */
   open(baseUri: string, hostPort: string, secrets: NodeSecrets, signal: AbortSignal): Promise<NodeClient>;
+  /** The profile's SSH hops, when it has any: a fresh tunnel for this test only. */
+  ssh?: {
+    /** Throws if the hops cannot be set up at all (no agent for an agent hop): checked before any traffic. */
+    prepare(): void;
+    /** Opens every hop; `onHop` sees each as it authenticates. */
+    open(onHop: (t: HopTiming) => void, signal: AbortSignal): Promise<void>;
+    /** A channel from the last hop to host:port (the member's real name, resolved by that host). */
+    connect(host: string, port: number, signal: AbortSignal): Promise<Duplex>;
+  };
 }
 
 const LABELS: Record<TestStepId, string> = {
@@ -57,6 +72,7 @@ class StepFailed extends Error {
     readonly reason: string,
     message: string,
     readonly code: BaleenError['code'] = 'E_UNREACHABLE',
+    readonly extra: Pick<TestStep, 'hop' | 'hostKey'> = {},
   ) {
     super(message);
   }
@@ -77,7 +93,7 @@ export async function runConnectionTest(target: ConnectionTestTarget, deps: Conn
     } catch (e) {
       if (signal.aborted) throw signal.reason instanceof BaleenError ? signal.reason : new BaleenError('E_CANCELLED', 'The connection test was cancelled.');
       const f = e instanceof StepFailed ? e : asStepFailure(e);
-      steps.push({ step: id, label: LABELS[id], ...(host ? { host } : {}), status: 'failed', ms: Math.round(deps.clock.monotonic() - start), detail: f.message, reason: f.reason, code: f.code });
+      steps.push({ step: id, label: LABELS[id], ...(host ? { host } : {}), status: 'failed', ms: Math.round(deps.clock.monotonic() - start), detail: f.message, reason: f.reason, code: f.code, ...f.extra });
       throw f;
     }
   }
@@ -86,15 +102,17 @@ export async function runConnectionTest(target: ConnectionTestTarget, deps: Conn
   };
 
   try {
-    // SSH hops: the tunnel layer will feed real steps here.
-    if (target.sshHops.length > 0) {
-      target.sshHops.forEach((h, i) =>
-        steps.push({ step: 'ssh', label: `${LABELS.ssh} (${i + 1} of ${target.sshHops.length})`, host: `${h.host}:${h.port}`, status: 'failed', ms: null, detail: 'SSH tunnels are not available in this build yet: this hop cannot be opened.', reason: 'ssh-unavailable', code: 'E_UNSUPPORTED' }),
-      );
-      skipRest(['dns', 'tcp', 'tls', 'auth', 'privileges', 'topology'], 'not run: the SSH hops could not be opened');
-      return result(false);
-    }
-    steps.push({ step: 'ssh', label: LABELS.ssh, status: 'skipped', ms: null, detail: 'no SSH hops: connecting directly' });
+    const hops = target.sshHops;
+    const ssh = hops.length > 0 ? deps.ssh : undefined;
+    if (hops.length > 0 && !ssh) throw new BaleenError('E_INTERNAL', 'The connection test was given SSH hops but no tunnel.');
+    if (ssh) {
+      const ok = await sshSteps(hops, ssh, deps, steps, signal);
+      if (!ok) {
+        skipRest(['dns', 'tcp', 'tls', 'auth', 'privileges', 'topology'], 'not run: the SSH hops could not be opened');
+        return result(false);
+      }
+    } else steps.push({ step: 'ssh', label: LABELS.ssh, status: 'skipped', ms: null, detail: 'no SSH hops: connecting directly' });
+    const lastHop = hops.length > 0 ? `SSH host (hop ${hops.length}) ${hops[hops.length - 1]!.host}` : '';
 
     let baseUri = target.safeUri;
     let seeds = target.form.hosts;
@@ -112,6 +130,28 @@ export async function runConnectionTest(target: ConnectionTestTarget, deps: Conn
     let reached: string | null = null;
     let lastError: StepFailed | null = null;
     for (const seed of seeds) {
+      if (ssh) {
+        // Through SSH the last hop resolves and connects the member's real name; TLS runs over that channel.
+        try {
+          const { host, port } = splitHostPort(seed);
+          steps.push({ step: 'dns', label: LABELS.dns, host: seed, status: 'skipped', ms: null, detail: `${host} is resolved by the ${lastHop}, not by this machine` });
+          await step('tcp', seed, async () => {
+            const ch = await ssh.connect(host, port, signal).catch((e: unknown) => {
+              throw channelFailure(e, hops.length);
+            });
+            ch.destroy();
+            return { value: undefined, detail: `the ${lastHop} opened a channel to ${host}:${port}` };
+          });
+          if (tlsOn) await step('tls', seed, () => tlsProbe(seed, { host, port }, target, deps.connectTimeoutMs, signal, async () => ssh.connect(host, port, signal)));
+          else steps.push({ step: 'tls', label: LABELS.tls, host: seed, status: 'skipped', ms: null, detail: 'TLS is off for this connection' });
+          reached = seed;
+          break;
+        } catch (e) {
+          if (!(e instanceof StepFailed)) throw e;
+          lastError = e;
+          continue;
+        }
+      }
       try {
         const dialled = await step('dns', seed, async () => {
           const d = await deps.dial(seed, signal);
@@ -223,6 +263,89 @@ export async function runConnectionTest(target: ConnectionTestTarget, deps: Conn
   }
 }
 
+/**
+ * SSH hops 1..n, each a step with its own time as it authenticates; the one that failed says why and
+ * carries the host key to trust (unknown) or the old and new keys (changed). Returns false on failure.
+ */
+async function sshSteps(hops: readonly SshHop[], ssh: NonNullable<ConnectionTestDeps['ssh']>, deps: ConnectionTestDeps, steps: TestStep[], signal: AbortSignal): Promise<boolean> {
+  const n = hops.length;
+  const label = (i: number) => `SSH hop ${i} of ${n}`;
+  const where = (i: number) => {
+    const h = hops[i - 1]!;
+    return `${h.username}@${h.host}:${h.port}`;
+  };
+  let done = 0;
+  let lastAt = deps.clock.monotonic();
+  const fail = (hop: number, ms: number, f: { message: string; reason: string; code: BaleenError['code']; extra?: Pick<TestStep, 'hostKey'> }) => {
+    for (let i = done + 1; i < hop; i++) steps.push({ step: 'ssh', label: label(i), host: where(i), status: 'skipped', ms: null, detail: 'not run: an SSH key could not be prepared', hop: i });
+    steps.push({ step: 'ssh', label: label(hop), host: where(hop), status: 'failed', ms, detail: f.message, reason: f.reason, code: f.code, hop, ...f.extra });
+    for (let i = hop + 1; i <= n; i++) steps.push({ step: 'ssh', label: label(i), host: where(i), status: 'skipped', ms: null, detail: `not run: hop ${hop} failed`, hop: i });
+    return false;
+  };
+  const failWith = (e: unknown) => {
+    const err = e instanceof BaleenError ? e : new BaleenError('E_INTERNAL', errorMessage(e));
+    const problem = sshProblemOf(err);
+    // A key is read before any traffic: its hop is the one named. Otherwise the next hop is the one that failed.
+    const keyKinds = new Set(['bad-passphrase', 'passphrase-missing', 'key-invalid']);
+    const named = typeof err.details?.hop === 'number' ? err.details.hop : 0;
+    const hop = Math.min(n, problem && keyKinds.has(problem.kind) ? Math.max(named, 1) : Math.max(done + 1, named));
+    return fail(hop, Math.round(deps.clock.monotonic() - lastAt), {
+      message: err.message,
+      reason: problem?.kind ?? err.code.toLowerCase().replace(/^e_/, ''),
+      code: err.code,
+      ...(problem?.hostKey ? { extra: { hostKey: problem.hostKey } } : {}),
+    });
+  };
+  try {
+    ssh.prepare();
+  } catch (e) {
+    return failWith(e);
+  }
+  // Hop 1's name is resolved here first, through the same lookup as a direct connection, so "does not
+  // resolve" is told apart from "refused" before ssh2 dials.
+  const first = hops[0]!;
+  if (!isIP(first.host)) {
+    try {
+      await deps.lookup(first.host);
+    } catch {
+      return fail(1, Math.round(deps.clock.monotonic() - lastAt), { message: `${n > 1 ? 'SSH jump host 1' : 'SSH host'} ${where(1)} is unreachable: the name ${first.host} does not resolve.`, reason: 'dns', code: 'E_UNREACHABLE' });
+    }
+  }
+  try {
+    await ssh.open((t) => {
+      done = t.hop;
+      lastAt = deps.clock.monotonic();
+      const via = t.hop > 1 ? ` through hop ${t.hop - 1}` : '';
+      steps.push({ step: 'ssh', label: label(t.hop), host: where(t.hop), status: 'ok', ms: t.ms, detail: `connected${via}, host key checked, logged in as ${hops[t.hop - 1]!.username} (${hops[t.hop - 1]!.auth})`, hop: t.hop });
+    }, signal);
+    return true;
+  } catch (e) {
+    if (signal.aborted) throw signal.reason instanceof BaleenError ? signal.reason : new BaleenError('E_CANCELLED', 'The connection test was cancelled.');
+    return failWith(e);
+  }
+}
+
+/** The last hop could not open the channel: say whether it could not resolve, was refused, or was not allowed. */
+function channelFailure(e: unknown, hopCount: number): StepFailed {
+  if (!(e instanceof BaleenError)) return asStepFailure(e);
+  const kind = typeof e.details?.sshKind === 'string' ? e.details.sshKind : undefined;
+  if (kind !== 'channel-open-failed') {
+    const f = asStepFailure(e);
+    return new StepFailed(kind ?? f.reason, f.message, f.code, { hop: typeof e.details?.hop === 'number' ? e.details.hop : hopCount });
+  }
+  const why = String(e.details?.reason ?? e.message);
+  const reason = /not known|name resolution|no address|nodename nor servname|unknown host/i.test(why)
+    ? 'dns'
+    : /refused/i.test(why)
+      ? 'refused'
+      : /timed out|timeout/i.test(why)
+        ? 'timeout'
+        : /prohibited/i.test(why)
+          ? 'prohibited'
+          : 'channel-open-failed';
+  return new StepFailed(reason, e.message, 'E_UNREACHABLE', { hop: typeof e.details?.hop === 'number' ? e.details.hop : hopCount });
+}
+
 function asStepFailure(e: unknown): StepFailed {
   if (e instanceof StepFailed) return e;
   if (e instanceof BaleenError) {
@@ -283,18 +406,27 @@ async function tlsFiles(form: ConnectionForm, secrets: NodeSecrets): Promise<{ c
 const describeCert = (c: PeerCertificate) =>
   `${c.subject?.CN ? `CN=${c.subject.CN}` : 'certificate'} issued by ${c.issuer?.CN ? `CN=${c.issuer.CN}` : 'an unnamed CA'}, valid until ${c.valid_to}`;
 
-async function tlsProbe(seed: string, dialled: DialTarget & { address: string }, target: ConnectionTestTarget, timeoutMs: number, signal: AbortSignal): Promise<{ value: undefined; detail: string; status?: 'warning' }> {
+async function tlsProbe(
+  seed: string,
+  dialled: Pick<DialTarget, 'port' | 'servername'> & { address?: string; host?: string },
+  target: ConnectionTestTarget,
+  timeoutMs: number,
+  signal: AbortSignal,
+  /** A stream to run TLS over (an SSH channel); without one, TCP to the dialled address. */
+  carrier?: () => Promise<Duplex>,
+): Promise<{ value: undefined; detail: string; status?: 'warning' }> {
   const files = await tlsFiles(target.form, target.secrets);
   const seedHost = seed.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
   const servername = dialled.servername ?? seedHost;
   const allowInvalidCerts = target.form.tls.allowInvalidCertificates === true;
   const allowInvalidHosts = target.form.tls.allowInvalidHostnames === true;
+  const where = carrier ? `${seed} (through the SSH tunnel)` : `${dialled.address}:${dialled.port}`;
+  const stream = carrier ? await carrier().catch((e: unknown) => Promise.reject(asStepFailure(e))) : undefined;
   const socket = await new Promise<TLSSocket>((resolve, reject) => {
     let s: TLSSocket;
     try {
       s = tlsConnect({
-        host: dialled.address,
-        port: dialled.port,
+        ...((stream ? { socket: stream } : { host: dialled.address, port: dialled.port }) as ConnectionOptions),
         ...(isIP(servername) ? {} : { servername }),
         ...files,
         rejectUnauthorized: !allowInvalidCerts,
@@ -315,7 +447,7 @@ async function tlsProbe(seed: string, dialled: DialTarget & { address: string },
       } else resolve(s);
     };
     const onAbort = () => done(new StepFailed('cancelled', 'cancelled', 'E_CANCELLED'));
-    const timer = setTimeout(() => done(new StepFailed('timeout', `no TLS handshake from ${dialled.address}:${dialled.port} within ${timeoutMs} ms (is TLS on at the server?)`, 'E_TIMEOUT')), timeoutMs);
+    const timer = setTimeout(() => done(new StepFailed('timeout', `no TLS handshake from ${where} within ${timeoutMs} ms (is TLS on at the server?)`, 'E_TIMEOUT')), timeoutMs);
     signal.addEventListener('abort', onAbort, { once: true });
     s.once('secureConnect', () => done());
     s.once('error', (e) => {
@@ -323,6 +455,9 @@ async function tlsProbe(seed: string, dialled: DialTarget & { address: string },
       if (/bad decrypt|bad password/i.test(m)) done(new StepFailed('tls-key-passphrase', 'the client key could not be decrypted: check its passphrase', 'E_INVALID_INPUT'));
       else done(asStepFailure(e));
     });
+  }).catch((e: unknown) => {
+    stream?.destroy();
+    throw e;
   });
   try {
     const cert = socket.getPeerCertificate();
@@ -335,8 +470,10 @@ async function tlsProbe(seed: string, dialled: DialTarget & { address: string },
     }
     if (allowInvalidCerts) problems.push('tlsAllowInvalidCertificates is on');
     if (allowInvalidHosts) problems.push('tlsAllowInvalidHostnames is on');
-    return { value: undefined, detail: `${proto}, ${describeCert(cert)}${problems.length ? `; ${problems.join('; ')}` : ''}`, ...(problems.length ? { status: 'warning' as const } : {}) };
+    const name = isIP(servername) ? '' : `, name ${servername} checked`;
+    return { value: undefined, detail: `${proto}, ${describeCert(cert)}${name}${problems.length ? `; ${problems.join('; ')}` : ''}`, ...(problems.length ? { status: 'warning' as const } : {}) };
   } finally {
     socket.destroy();
+    stream?.destroy();
   }
 }

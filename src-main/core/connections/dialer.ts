@@ -15,6 +15,11 @@ export interface DialTarget {
   servername?: string;
   /** How it was reached, for the connection test ("address map", "SSH hop bastion:22"). */
   via?: string;
+  /**
+   * Why sockets to this address fail, when the dialer knows better than the driver (an SSH tunnel that
+   * is down, or an SSH host that could not open the channel): the driver only sees a closed socket.
+   */
+  failure?: () => BaleenError | undefined;
 }
 
 export type Dialer = (hostPort: string, signal?: AbortSignal) => Promise<DialTarget>;

@@ -74,6 +74,12 @@ function secretOptions(baseUri: string, secrets: NodeSecrets | undefined): Mongo
   return out;
 }
 
+/** A network failure on a socket the dialer can explain (an SSH tunnel) is reported as the dialer's reason. */
+function viaDialler(e: BaleenError, dialled: DialTarget): BaleenError {
+  if (e.code !== 'E_UNREACHABLE' && e.code !== 'E_TIMEOUT') return e;
+  return dialled.failure?.() ?? e;
+}
+
 export class NodeClient {
   private closed = false;
   private readonly observers = new Set<ReplyObserver>();
@@ -141,7 +147,10 @@ export class NodeClient {
         client.connect(),
         new Promise<never>((_, reject) => {
           onFail = (ev) => {
-            if (FAST_FAIL.has(networkReason(ev.failure).kind)) reject(ev.failure);
+            // A socket the SSH tunnel dropped fails as fast as a refused one: retrying cannot help now.
+            const why = dialled.failure?.();
+            if (why) reject(why);
+            else if (FAST_FAIL.has(networkReason(ev.failure).kind)) reject(ev.failure);
           };
           client.on('serverHeartbeatFailed', onFail);
         }),
@@ -154,7 +163,7 @@ export class NodeClient {
       return new NodeClient(client, host, dialled);
     } catch (e) {
       void client.close().catch(() => undefined);
-      throw e instanceof BaleenError ? e : classifyMongoError(e, host);
+      throw viaDialler(e instanceof BaleenError ? e : classifyMongoError(e, host), dialled);
     } finally {
       if (onFail) client.off('serverHeartbeatFailed', onFail);
       if (onAbort) signal?.removeEventListener('abort', onAbort);
@@ -189,7 +198,7 @@ export class NodeClient {
       }
       return reply;
     } catch (e) {
-      throw classifyMongoError(e, this.host);
+      throw viaDialler(classifyMongoError(e, this.host), this.dialled);
     } finally {
       clearTimeout(timer);
       if (onAbort) opts.signal?.removeEventListener('abort', onAbort);

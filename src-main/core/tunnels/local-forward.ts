@@ -15,15 +15,21 @@ export interface LocalForward {
   readonly remote: { host: string; port: number };
   /** Local connections currently piped. */
   readonly activeConnections: number;
+  /**
+   * Why the last local connection was dropped (the tunnel down, or the SSH host could not open the
+   * channel), until a channel opens again. The driver only sees a closed socket; this says why.
+   */
+  readonly lastFailure: { error: unknown; at: number } | undefined;
   close(): Promise<void>;
 }
 
 export type ChannelOpener = (host: string, port: number) => Promise<Duplex>;
 
-export async function startLocalForward(host: string, port: number, open: ChannelOpener, log: Logger, onClosed?: () => void): Promise<LocalForward> {
+export async function startLocalForward(host: string, port: number, open: ChannelOpener, log: Logger, onClosed?: () => void, now: () => number = Date.now): Promise<LocalForward> {
   const sockets = new Set<Socket>();
   const channels = new Set<Duplex>();
   let closed = false;
+  let lastFailure: { error: unknown; at: number } | undefined;
   const server: Server = createServer({ pauseOnConnect: true }, (local) => {
     sockets.add(local);
     local.on('error', () => undefined);
@@ -32,6 +38,7 @@ export async function startLocalForward(host: string, port: number, open: Channe
     open(host, port).then(
       (ch) => {
         if (closed || local.destroyed) return void ch.destroy();
+        lastFailure = undefined;
         channels.add(ch);
         const done = () => {
           channels.delete(ch);
@@ -45,6 +52,7 @@ export async function startLocalForward(host: string, port: number, open: Channe
         local.resume();
       },
       (e: unknown) => {
+        lastFailure = { error: e, at: now() };
         log.debug('local forward: channel refused', { remote: `${host}:${port}`, reason: e instanceof BaleenError ? e.message : String(e) });
         local.destroy();
       },
@@ -67,6 +75,9 @@ export async function startLocalForward(host: string, port: number, open: Channe
     remote: { host, port },
     get activeConnections() {
       return channels.size;
+    },
+    get lastFailure() {
+      return lastFailure;
     },
     close: () => {
       if (closed) return Promise.resolve();

@@ -34,6 +34,8 @@ export interface ChainDeps {
   /** TCP + handshake budget per hop unless the hop sets its own. */
   readyTimeoutMs: number;
   readKeyFile?: (path: string) => Promise<Buffer>;
+  /** Each hop as it authenticates (the connection test shows hop 1..n with their times as they come). */
+  onHop?: (t: HopTiming) => void;
 }
 
 interface PreparedHop {
@@ -518,8 +520,10 @@ export async function connectChain(hops: readonly SshHopSpec[], deps: ChainDeps,
         sock?.destroy();
         throw chain.lostReason ?? e;
       });
-      chain.add(client, p.ref, { hop: p.ref.hop, host: p.spec.host, port: p.spec.port, ms: Math.round(ms + channelMs) });
+      const timing = { hop: p.ref.hop, host: p.spec.host, port: p.spec.port, ms: Math.round(ms + channelMs) };
+      chain.add(client, p.ref, timing);
       if (!chain.alive) throw chain.lostReason!;
+      deps.onHop?.(timing);
     }
   } catch (e) {
     chain.close();

@@ -47,6 +47,8 @@ export interface SshTunnelOptions {
   channelTimeoutMs?: number;
   createClient?: () => Client;
   readKeyFile?: (path: string) => Promise<Buffer>;
+  /** Each hop as it authenticates, in every attempt (the connection test's per-hop steps). */
+  onHop?: (t: HopTiming) => void;
 }
 
 export const DEFAULT_BACKOFF_MS: readonly number[] = [1000, 2000, 4000, 8000, 16_000, 30_000];
@@ -86,6 +88,7 @@ export class SshTunnel {
       readyTimeoutMs: o.readyTimeoutMs ?? 20_000,
       ...(o.createClient ? { createClient: o.createClient } : {}),
       ...(o.readKeyFile ? { readKeyFile: o.readKeyFile } : {}),
+      ...(o.onHop ? { onHop: o.onHop } : {}),
     };
   }
 
@@ -162,7 +165,7 @@ export class SshTunnel {
   /** A local 127.0.0.1 port forwarding to host:port; it survives reconnects and closes with the tunnel. */
   async forward(host: string, port: number): Promise<LocalForward> {
     if (this.closed) throw closedError(this.describe());
-    const fwd = await startLocalForward(host, port, (h, p) => this.connect(h, p), this.o.log.child('forward'), () => this.forwards.delete(fwd));
+    const fwd = await startLocalForward(host, port, (h, p) => this.connect(h, p), this.o.log.child('forward'), () => this.forwards.delete(fwd), () => this.o.clock.now());
     this.forwards.add(fwd);
     return fwd;
   }

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState, type ReactNode } from 'react';
-import type { ConnectionDetail, ConnectionSummary, NodeSummary, SecretStatus, SecretStorage, TestResult } from '../../../src-shared/contract';
+import { SSH_SECRET_KIND, type ConnectionDetail, type ConnectionSummary, type NodeSummary, type SECRET_KINDS, type SecretStatus, type SecretStorage, type TestResult } from '../../../src-shared/contract';
 import { toBaleenError } from '../../../src-shared/contract/client';
 import type { BaleenError } from '../../../src-shared/domain/errors';
 import { useClient } from '../../client';
@@ -92,14 +92,19 @@ export function ConnectionsPage({ emptyActions }: ConnectionsPageProps) {
   );
 }
 
-const SECRET_LABEL: Record<SecretStatus['kind'], string> = {
+const SECRET_LABEL: Record<(typeof SECRET_KINDS)[number], string> = {
   'mongodb-password': 'Password',
   'tls-key-password': 'Client key passphrase',
   'aws-session-token': 'AWS session token',
   'proxy-password': 'Proxy password',
-  'ssh-password': 'SSH password',
-  'ssh-passphrase': 'SSH key passphrase',
 };
+
+/** `ssh-password:2` → "SSH password (hop 2)". */
+function secretLabel(kind: SecretStatus['kind']): string {
+  const ssh = SSH_SECRET_KIND.exec(kind);
+  if (ssh) return `SSH ${ssh[1] === 'password' ? 'password' : 'key passphrase'} (hop ${ssh[2]})`;
+  return SECRET_LABEL[kind as (typeof SECRET_KINDS)[number]] ?? kind;
+}
 
 function secretText(s: SecretStatus): string {
   if (s.state === 'keychain') return 'saved in keychain';
@@ -150,7 +155,7 @@ function ConnectionCard({ connection }: { connection: ConnectionSummary }) {
             <ul className="secret-list" aria-label={`Secrets of ${connection.name}`}>
               {connection.secrets.map((s) => (
                 <li key={s.kind} data-secret-state={s.state}>
-                  {SECRET_LABEL[s.kind]}: {secretText(s)}
+                  {secretLabel(s.kind)}: {secretText(s)}
                 </li>
               ))}
             </ul>

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { SECRET_KINDS, type SecretKind } from '../../../../src-shared/contract';
+import { MAX_SSH_HOPS, SECRET_KINDS, sshSecretKind, type SecretKind } from '../../../../src-shared/contract';
 import { errorMessage } from '../../../../src-shared/domain/errors';
 import type { Logger } from '../../ports/logger';
 import { silentLogger } from '../../ports/logger';
@@ -191,6 +191,7 @@ export class KeychainSecretStore implements SecretStore {
 
   /** Every kind of one profile (removing a connection). */
   async deleteAll(profileId: string): Promise<void> {
-    for (const kind of SECRET_KINDS) await this.delete(profileId, kind).catch(() => undefined);
+    const ssh = Array.from({ length: MAX_SSH_HOPS }, (_, i) => [sshSecretKind('password', i + 1), sshSecretKind('passphrase', i + 1)]).flat();
+    for (const kind of [...SECRET_KINDS, ...ssh]) await this.delete(profileId, kind).catch(() => undefined);
   }
 }
