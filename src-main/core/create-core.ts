@@ -11,6 +11,7 @@ import { directDialer } from './connections/dialer';
 import { ConnectionManager, type ConnectionSeams, type MonitoringSettings, type TunnelTuning } from './connections/connection-manager';
 import { HostKeyVerifier, SqliteHostKeyStore } from './tunnels';
 import { EventBus } from './events';
+import { FtdcImportService, ImportRegistry } from './imports';
 import { DemoService } from './metrics/demo.service';
 import { queryWithDerived } from './metrics/derived-query';
 import { hotCollections } from './metrics/hot-collections';
@@ -56,6 +57,8 @@ export interface Core {
   audit: AuditLog;
   store: MetricStore;
   connections: ConnectionManager;
+  /** FTDC imports (offline sets in the metric store). */
+  imports: FtdcImportService;
   settings: PollingSettingsStore;
   scheduler: PollScheduler;
   /** Starts the simulated demo set inside this core and adds it as a connection. */
@@ -135,6 +138,17 @@ export function createCore(deps: CoreDeps): Core {
     random: deps.random ?? Math.random,
     ssh,
   });
+  const importRegistry = new ImportRegistry(deps.sqlite, join(deps.dataDir, 'imports.db'));
+  const imports = new FtdcImportService({
+    store,
+    nodes: config,
+    audit,
+    registry: importRegistry,
+    clock,
+    log: log.child('imports'),
+    emit: (p) => events.emit('ftdc.progress', p),
+    onNodesChanged: () => events.emit('connections.changed', { connections: connections.list() }),
+  });
   const startedAt = clock.now();
   connections.restore();
   demo.restoreIfSaved();
@@ -207,6 +221,11 @@ export function createCore(deps: CoreDeps): Core {
     'dashboards.startDemo': (_input, ctx) => demo.start(actorOf(ctx), ctx.signal),
     'metrics.listSeries': (input) => store.listSeries(input.entity),
     'metrics.storeState': () => store.writerState(),
+    'ftdc.preview': (input, ctx) => imports.preview(input.paths, ctx.signal),
+    'ftdc.import': (input, ctx) => imports.import(input, actorOf(ctx), ctx.signal),
+    'ftdc.list': () => imports.list(),
+    'ftdc.delete': (input, ctx) => imports.delete(input.id, actorOf(ctx), ctx.signal),
+    'ftdc.facts': (input) => imports.facts(input.entity),
   };
 
   let disposed = false;
@@ -216,6 +235,7 @@ export function createCore(deps: CoreDeps): Core {
     audit,
     store,
     connections,
+    imports,
     settings,
     scheduler,
     startDemo: (actor = 'system') => demo.start(actor, new AbortController().signal),
@@ -227,6 +247,8 @@ export function createCore(deps: CoreDeps): Core {
       await demo.dispose();
       offSecretsLost?.();
       secrets.dispose?.();
+      await imports.ready;
+      importRegistry.close();
       hostKeyPins.close();
       store.close();
       config.close();
