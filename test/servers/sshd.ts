@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -217,10 +217,14 @@ export async function startSshd(o: SshdOptions): Promise<SshdHandle> {
       const c = child;
       if (c.exitCode !== null || c.signalCode !== null) return;
       const exited = new Promise<void>((r) => c.once('exit', () => r()));
-      try {
-        process.kill(-c.pid!, 'SIGKILL');
-      } catch {
-        // already gone
+      // Each session's sshd calls setsid(), so it is not in the listener's group: find them by parentage.
+      const victims = [...descendantsOf(c.pid!), c.pid!];
+      for (const pid of victims) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }
       await exited;
     },
@@ -230,6 +234,33 @@ export async function startSshd(o: SshdOptions): Promise<SshdHandle> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every process below `pid` (from /proc's parent links), deepest last. */
+function descendantsOf(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // The command may hold spaces and parentheses: fields start after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parent.set(Number(name), ppid);
+    } catch {
+      // exited while we looked
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, pp] of parent) {
+      if (pp === p) {
+        out.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return out;
 }
 
 export interface SshAgentHandle {

@@ -235,6 +235,7 @@ async function connectHop(p: PreparedHop, chainLength: number, sock: Duplex | un
       signal.removeEventListener('abort', onAbort);
       client.off('ready', onReady);
       client.off('close', onClose);
+      client.off('end', onClose);
     };
     const fail = (e: BaleenError) => {
       if (settled) return;
@@ -270,6 +271,7 @@ async function connectHop(p: PreparedHop, chainLength: number, sock: Duplex | un
     });
     client.on('ready', onReady);
     client.on('close', onClose);
+    client.on('end', onClose);
     signal.addEventListener('abort', onAbort, { once: true });
 
     const steps: AuthStep[] = [];
@@ -426,6 +428,9 @@ export class SshChain {
       this.markLost(hopNetworkError(err ?? new Error('Connection lost: the server closed it'), ref, this.chainLength, this.deps.readyTimeoutMs));
     client.on('error', (err: Error & { level?: string }) => lost(err));
     client.on('close', () => lost());
+    // A hop carried by a channel sees only EOF when the host behind the jump host dies: ssh2 then
+    // emits 'end' (not 'close') and stops its keepalive, so 'end' is the loss.
+    client.on('end', () => lost());
   }
 
   get alive(): boolean {
