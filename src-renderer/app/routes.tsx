@@ -1,6 +1,7 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { LoadingState } from '../components/state-views';
 import { ConnectionsPage } from '../features/connections';
+import { DashboardsPage, TryDemoButton } from '../features/dashboards';
 import { OverviewPage } from '../features/overview';
 import { segmentsOf } from '../lib/hash-route';
 import { hrefs } from '../lib/hrefs';
@@ -21,12 +22,18 @@ export interface RouteDef {
 
 // The node page carries ECharts (most of the bundle's weight): load it when first visited.
 const NodePage = lazy(() => import('../features/node').then((m) => ({ default: m.NodePage })));
+const ClusterPage = lazy(() => import('../features/cluster').then((m) => ({ default: m.ClusterPage })));
+const ReplicationPage = lazy(() => import('../features/replication').then((m) => ({ default: m.ReplicationPage })));
+const ComparePage = lazy(() => import('../features/compare').then((m) => ({ default: m.ComparePage })));
+const CollectionsPage = lazy(() => import('../features/collections').then((m) => ({ default: m.CollectionsPage })));
+const loading = <LoadingState>Loading…</LoadingState>;
+const one = (name: string) => (s: string[]) => (s.length === 2 && s[0] === name && s[1] ? { id: s[1] } : null);
 
 export const ROUTES: readonly RouteDef[] = [
   {
     id: 'connections',
     match: (s) => (s.length === 1 && s[0] === 'connections' ? {} : null),
-    render: () => <ConnectionsPage />,
+    render: () => <ConnectionsPage emptyActions={<TryDemoButton />} />,
     nav: { label: 'Connections', href: hrefs.connections },
   },
   {
@@ -44,6 +51,36 @@ export const ROUTES: readonly RouteDef[] = [
       </Suspense>
     ),
     navId: 'overview',
+  },
+  {
+    id: 'dashboards',
+    match: (s) => (s.length === 1 && s[0] === 'dashboards' ? {} : null),
+    render: () => <DashboardsPage />,
+    nav: { label: 'Dashboards', href: '#/dashboards' },
+  },
+  {
+    id: 'cluster',
+    match: one('cluster'),
+    render: (p) => <Suspense fallback={loading}>{<ClusterPage connectionId={p.id!} />}</Suspense>,
+    navId: 'dashboards',
+  },
+  {
+    id: 'replication',
+    match: one('replication'),
+    render: (p) => <Suspense fallback={loading}>{<ReplicationPage connectionId={p.id!} />}</Suspense>,
+    navId: 'dashboards',
+  },
+  {
+    id: 'collections',
+    match: one('collections'),
+    render: (p) => <Suspense fallback={loading}>{<CollectionsPage nodeId={p.id!} />}</Suspense>,
+    navId: 'dashboards',
+  },
+  {
+    id: 'compare',
+    match: (s) => (s.length === 1 && s[0] === 'compare' ? {} : null),
+    render: () => <Suspense fallback={loading}>{<ComparePage />}</Suspense>,
+    nav: { label: 'Compare', href: '#/compare' },
   },
 ];
 

@@ -20,7 +20,7 @@ function backfill(input: MetricsQueryInput): MetricsQueryResult {
     from: input.from,
     to: input.to,
     series: input.metrics.map((metric) => {
-      if (metric === 'serverStatus.mem.resident') return { metric, unit: 'MiB', kind: 'gauge' as const, points: [], unavailable: FERRET };
+      if (metric.startsWith('serverStatus.mem.')) return { metric, unit: 'MiB', kind: 'gauge' as const, points: [], unavailable: FERRET };
       const counter = metric.includes('opcounters') || metric.includes('network');
       return {
         metric,
@@ -38,7 +38,9 @@ function backfill(input: MetricsQueryInput): MetricsQueryResult {
 function setup(query: (input: MetricsQueryInput) => MetricsQueryResult | Promise<MetricsQueryResult> = backfill) {
   const fake = new FakeTransport()
     .handle('connections.list', () => [connectionSummary({ id: 'c1', name: 'rs0', nodes: [NODE] })])
-    .handle('metrics.query', (input) => query(input as MetricsQueryInput));
+    .handle('metrics.query', (input) => query(input as MetricsQueryInput))
+    .handle('metrics.hotCollections', () => [])
+    .handle('metrics.pollStatus', () => ({ nodeId: NODE.id, paused: false, sources: [] }));
   const r = renderWithApp(<NodePage nodeId={NODE.id} now={now} />, { fake });
   return { ...r, fake };
 }
@@ -51,13 +53,16 @@ function emitSample(fake: FakeTransport, ts: number, raw: Record<string, number>
 }
 
 describe('Node page', () => {
-  it('backfills the last 15 minutes of the eleven charted metrics', async () => {
+  it('backfills the last 15 minutes of every charted metric, in batches the contract accepts', async () => {
     const { fake } = setup();
     await waitFor(() => expect(points('ops')).toBe(6 * 9));
-    const [q] = fake.callsTo('metrics.query') as MetricsQueryInput[];
-    expect(q).toMatchObject({ entity: ENTITY, from: NOW - 15 * 60_000, to: NOW });
-    expect(q!.metrics).toEqual(expect.arrayContaining([...OPS, 'serverStatus.connections.current', 'serverStatus.network.bytesIn', 'serverStatus.mem.resident']));
-    expect(points('connections')).toBe(2 * 9);
+    const qs = fake.callsTo('metrics.query') as MetricsQueryInput[];
+    for (const q of qs) expect(q).toMatchObject({ entity: ENTITY, from: NOW - 15 * 60_000, to: NOW });
+    expect(qs.every((q) => q.metrics.length <= 64)).toBe(true);
+    const asked = qs.flatMap((q) => q.metrics);
+    expect(asked).toEqual(expect.arrayContaining([...OPS, 'serverStatus.connections.current', 'serverStatus.network.bytesIn', 'serverStatus.mem.resident', 'derived.queryTargeting.keysPerReturned', 'replSetGetStatus.lagMs']));
+    expect(new Set(asked).size).toBe(asked.length);
+    expect(points('connections')).toBe(3 * 9);
     expect(points('network')).toBe(2 * 9);
     expect(chart('ops')).toHaveAttribute('data-last-ts', String(NOW - 1000));
     expect(screen.getByRole('heading', { level: 1, name: 'a.example:27017' })).toBeInTheDocument();
@@ -67,11 +72,11 @@ describe('Node page', () => {
 
   it('shows the reason of an unavailable metric instead of a zero line', async () => {
     setup();
-    await waitFor(() => expect(chart('memory')).toHaveAttribute('data-unavailable', 'serverStatus.mem.resident'));
+    await waitFor(() => expect(chart('memory')).toHaveAttribute('data-unavailable', 'serverStatus.mem.resident serverStatus.mem.virtual'));
     expect(points('memory')).toBe(0);
     expect(chart('memory')).toHaveAttribute('data-last-ts', '0');
     expect(screen.getByText(`No data — ${FERRET}`)).toBeInTheDocument();
-    expect(chart('memory')).toHaveAccessibleName(`Resident memory: No data — ${FERRET}`);
+    expect(chart('memory')).toHaveAccessibleName(`Process memory: No data — ${FERRET}`);
     expect(chart('ops')).toHaveAttribute('data-unavailable', '');
   });
 
@@ -101,21 +106,21 @@ describe('Node page', () => {
     raw(NOW + 4000, 8, 1200, 43);
     expect(points('ops')).toBe(72);
     expect(screen.getByTestId('chart-ops')).toHaveAccessibleName(/insert 5\/s/);
-    expect(points('connections')).toBe(18 + 5); // the gauge plots every sample after the backfill's last instant
+    expect(points('connections')).toBe(27 + 5); // the gauge plots every sample after the backfill's last instant
     expect(points('memory')).toBe(0);
   });
 
   it('buffers samples that arrive before the history, so none is lost', async () => {
-    let answer: (r: MetricsQueryResult) => void = () => {};
-    const { fake } = setup((input) => new Promise((resolve) => (answer = () => resolve(backfill(input)))));
-    expect(await screen.findByText('Loading the last 15 minutes…')).toBeInTheDocument();
+    const answers: (() => void)[] = [];
+    const { fake } = setup((input) => new Promise((resolve) => answers.push(() => resolve(backfill(input)))));
+    expect(await screen.findByText('Loading…')).toBeInTheDocument();
     await waitFor(() => expect(fake.listenerCount('metrics.samples')).toBe(1));
     emitSample(fake, NOW + 1000, { 'serverStatus.connections.current': 9 });
     emitSample(fake, NOW + 2000, { 'serverStatus.connections.current': 9 });
     expect(points('connections')).toBe(0);
-    act(() => answer(backfill({ entity: ENTITY, metrics: [], from: 0, to: NOW })));
-    await waitFor(() => expect(points('connections')).toBe(18 + 2));
-    expect(screen.queryByText('Loading the last 15 minutes…')).toBeNull();
+    act(() => answers.forEach((a) => a()));
+    await waitFor(() => expect(points('connections')).toBe(27 + 2));
+    expect(screen.queryByText('Loading…')).toBeNull();
   });
 
   it('shades a gap reported live', async () => {
@@ -138,7 +143,10 @@ describe('Node page', () => {
     fail = false;
     await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(points('ops')).toBe(54));
-    expect(fake.callsTo('metrics.query')).toHaveLength(2);
+    // Each load asks in batches of at most 64 metrics: the retry asked again for all of them.
+    const calls = fake.callsTo('metrics.query') as MetricsQueryInput[];
+    expect(calls.length % 2).toBe(0);
+    expect(calls.length).toBeGreaterThanOrEqual(4);
   });
 
   it('unsubscribes when it closes', async () => {

@@ -1,18 +1,16 @@
-import { useId, useMemo, useState } from 'react';
-import type { NodeSummary } from '../../../src-shared/contract';
+import { useCallback, useEffect, useState } from 'react';
+import type { NodeSummary, PollStatus } from '../../../src-shared/contract';
 import { toBaleenError } from '../../../src-shared/contract/client';
 import type { BaleenError } from '../../../src-shared/domain/errors';
 import { useClient, useTransportState } from '../../client';
-import { Chart } from '../../components/chart';
-import { EmptyState, ErrorState, ErrorText, LoadingState } from '../../components/state-views';
+import { EmptyState, ErrorText } from '../../components/state-views';
 import { StatusBadge } from '../../components/status-badge';
-import { useColorScheme } from '../../lib/color-scheme';
+import type { TimeRange } from '../../components/time-range';
+import { TimeRangePicker } from '../../components/time-range-picker';
 import { hrefs } from '../../lib/hrefs';
 import { useConnectionActions, useNodeEntry } from '../connections';
-import { buildChartOption, chartModel, formatValue, unavailableNote, type ChartModel } from './chart-options';
-import { NODE_CHARTS, type ChartSpec } from './chart-specs';
-import type { LiveState } from './live-series';
-import { useNodeMetrics } from './use-node-metrics';
+import { DashboardView, emptyHint } from '../dashboard';
+import { dashboardHrefs } from '../dashboards';
 
 export interface NodePageProps {
   nodeId: string;
@@ -20,10 +18,12 @@ export interface NodePageProps {
   now?: () => number;
 }
 
+/** One node's dashboard: every group of charts over one time range, with one crosshair. */
 export function NodePage({ nodeId, now = Date.now }: NodePageProps) {
   const entry = useNodeEntry(nodeId);
   const { epoch } = useTransportState();
   const [attempt, setAttempt] = useState(0);
+  const [range, setRange] = useState<TimeRange>({ kind: 'live' });
 
   if (entry === null) {
     return (
@@ -41,8 +41,18 @@ export function NodePage({ nodeId, now = Date.now }: NodePageProps) {
   return (
     <div className="page node-page">
       <NodeHeader nodeId={nodeId} node={entry?.node} />
+      <TimeRangePicker value={range} onChange={setRange} now={now} />
       {/* A new connection to the core, or Retry, starts over: backfill again, then follow live. */}
-      <NodeCharts key={`${epoch}:${attempt}`} nodeId={nodeId} node={entry?.node} now={now} onRetry={() => setAttempt((a) => a + 1)} />
+      <DashboardView
+        key={`${epoch}:${attempt}`}
+        entity={`node:${nodeId}`}
+        range={range}
+        onRange={setRange}
+        hint={emptyHint(entry?.node)}
+        now={now}
+        group={`node:${nodeId}`}
+        onRetry={() => setAttempt((a) => a + 1)}
+      />
     </div>
   );
 }
@@ -53,18 +63,40 @@ function NodeHeader({ nodeId, node }: { nodeId: string; node: NodeSummary | unde
   const client = useClient();
   const { upsertNode } = useConnectionActions();
   const [toggle, setToggle] = useState<ToggleState>({ status: 'idle' });
-  const stopped = node?.status.state === 'stopped';
+  const [poll, setPoll] = useState<PollStatus | null>(null);
+  const stopped = node?.status.state === 'stopped' && !poll?.paused;
 
-  async function onToggle() {
-    if (!node) return;
-    setToggle({ status: 'loading' });
-    try {
+  useEffect(() => {
+    let live = true;
+    client.invoke('metrics.pollStatus', { nodeId }).then(
+      (p) => live && setPoll(p),
+      () => undefined,
+    );
+    const off = client.on('metrics.pollStatus', (p) => p.nodeId === nodeId && setPoll(p));
+    return () => {
+      live = false;
+      off();
+    };
+  }, [client, nodeId]);
+
+  const run = useCallback(
+    async (fn: () => Promise<void>) => {
+      setToggle({ status: 'loading' });
+      try {
+        await fn();
+        setToggle({ status: 'idle' });
+      } catch (e) {
+        setToggle({ status: 'error', error: toBaleenError(e) });
+      }
+    },
+    [],
+  );
+  const onToggle = () =>
+    run(async () => {
+      if (!node) return;
       upsertNode(await client.invoke(stopped ? 'connections.startMonitoring' : 'connections.stopMonitoring', { nodeId: node.id }));
-      setToggle({ status: 'idle' });
-    } catch (e) {
-      setToggle({ status: 'error', error: toBaleenError(e) });
-    }
-  }
+    });
+  const onPause = () => run(async () => setPoll(await client.invoke(poll?.paused ? 'metrics.resume' : 'metrics.pause', { nodeId })));
 
   return (
     <header className="node-head">
@@ -75,10 +107,40 @@ function NodeHeader({ nodeId, node }: { nodeId: string; node: NodeSummary | unde
             ? [node.deployment, node.setName ? `set ${node.setName}` : null, node.server, node.version].filter(Boolean).join(' · ')
             : 'Loading node…'}
         </p>
+        {node ? (
+          <p className="node-links">
+            <a href={dashboardHrefs.cluster(node.connectionId)}>Cluster dashboard</a>
+            {node.setName ? (
+              <>
+                {' · '}
+                <a href={dashboardHrefs.replication(node.connectionId)}>Replication</a>
+              </>
+            ) : null}
+            {' · '}
+            <a href={dashboardHrefs.collections(node.id)}>Hot collections</a>
+          </p>
+        ) : null}
+        {poll ? (
+          <p className="poll-sources" aria-label="Poll sources">
+            {poll.sources.map((s) => (
+              <span key={s.source} data-source={s.source} data-state={s.state} title={s.reason}>
+                {s.source} every {s.intervalMs >= 1000 ? `${s.intervalMs / 1000} s` : `${s.intervalMs} ms`}
+                {s.state !== 'on' ? ` (${s.state}${s.reason ? `: ${s.reason}` : ''})` : ''}
+                {s.skipped > 0 ? `, ${s.skipped} skipped` : ''}
+                {'; '}
+              </span>
+            ))}
+          </p>
+        ) : null}
       </div>
       {node ? (
         <div className="actions">
           <StatusBadge status={node.status} />
+          {node.status.state !== 'stopped' || poll?.paused ? (
+            <button type="button" disabled={toggle.status === 'loading'} onClick={() => void onPause()}>
+              {poll?.paused ? 'Resume monitoring' : 'Pause monitoring'}
+            </button>
+          ) : null}
           <button type="button" disabled={toggle.status === 'loading'} onClick={() => void onToggle()}>
             {stopped ? 'Start monitoring' : 'Stop monitoring'}
           </button>
@@ -90,77 +152,5 @@ function NodeHeader({ nodeId, node }: { nodeId: string; node: NodeSummary | unde
         </p>
       ) : null}
     </header>
-  );
-}
-
-/** What an empty chart says, from the node's state: the user should know why nothing arrives. */
-function emptyHint(node: NodeSummary | undefined): string {
-  switch (node?.status.state) {
-    case 'stopped':
-      return 'Monitoring is stopped: start it to collect samples.';
-    case 'unreachable':
-      return `The node is unreachable${node.status.reason ? `: ${node.status.reason}` : ''}.`;
-    case 'auth-failed':
-      return 'Authentication failed: fix the credentials in the connection.';
-    case 'not-authorized':
-      return 'The user may not run serverStatus: grant it clusterMonitor.';
-    case 'connecting':
-      return 'Connecting to the node…';
-    default:
-      return 'Samples appear at each poll.';
-  }
-}
-
-function NodeCharts({ nodeId, node, now, onRetry }: { nodeId: string; node: NodeSummary | undefined; now: () => number; onRetry: () => void }) {
-  const view = useNodeMetrics(nodeId, now);
-  const hint = emptyHint(node);
-  return (
-    <>
-      {view.status === 'loading' ? <LoadingState>Loading the last 15 minutes…</LoadingState> : null}
-      {view.status === 'error' ? (
-        <ErrorState title="Could not load this node's history. Live samples still appear below." error={view.error} onRetry={onRetry} />
-      ) : null}
-      <div className="chart-grid">
-        {NODE_CHARTS.map((spec) => (
-          <ChartPanel key={spec.key} spec={spec} live={view.live} hint={hint} />
-        ))}
-      </div>
-    </>
-  );
-}
-
-function summary(model: ChartModel): string {
-  const latest = model.series.map((s) => {
-    for (let i = s.points.length - 1; i >= 0; i--) {
-      const v = s.points[i]![1];
-      if (v !== null) return `${s.label} ${formatValue(model.format, v)}`;
-    }
-    return null;
-  });
-  const parts = latest.filter((x): x is string => x !== null);
-  return `${model.title}: ${parts.length ? `latest ${parts.join(', ')}` : (unavailableNote(model) ?? 'no samples yet')}`;
-}
-
-function ChartPanel({ spec, live, hint }: { spec: ChartSpec; live: LiveState; hint: string }) {
-  const dark = useColorScheme() === 'dark';
-  const model = useMemo(() => chartModel(spec, live), [spec, live]);
-  const option = useMemo(() => buildChartOption(model, { dark, emptyHint: hint }), [model, dark, hint]);
-  const note = unavailableNote(model);
-  const titleId = useId();
-  return (
-    <section className="chart-panel" aria-labelledby={titleId}>
-      <h2 id={titleId}>{spec.title}</h2>
-      <Chart
-        option={option}
-        label={summary(model)}
-        testId={`chart-${spec.key}`}
-        data={{
-          'data-points': String(model.plotted),
-          'data-last-ts': String(model.lastTs ?? 0),
-          'data-unavailable': model.unavailable.map((u) => u.metric).join(' '),
-        }}
-      />
-      {note ? <p className="chart-note">{note}</p> : null}
-    </section>
   );
 }

@@ -1,6 +1,6 @@
 import type { LineSeriesOption } from 'echarts/charts';
 import type { TitleComponentOption } from 'echarts/components';
-import { binaryInterval, buildChartOption, chartModel, liveWindow, renderTooltip, unavailableNote } from './chart-options';
+import { binaryInterval, buildChartOption, chartModel, formatValue, liveWindow, renderTooltip, risesOf, unavailableNote } from './chart-options';
 import { NODE_CHARTS, NODE_METRICS, type ChartKey } from './chart-specs';
 import { applyGap, applySamples, emptyLive, type LiveState } from './live-series';
 
@@ -15,17 +15,17 @@ function liveWithOps(): LiveState {
     for (const [j, m] of OPS.entries()) values[m] = 100 * i * (j + 1);
     values['serverStatus.connections.current'] = 10 + i;
     values['serverStatus.connections.available'] = 800 - i;
-    s = applySamples(s, { entity: 'node:d/a:1', ts: T0 + i * 1000, values, unavailable: { 'serverStatus.mem.resident': 'not reported by FerretDB' } });
+    s = applySamples(s, { entity: 'node:d/a:1', ts: T0 + i * 1000, values, unavailable: { 'serverStatus.mem.resident': 'not reported by FerretDB', 'serverStatus.mem.virtual': 'not reported by FerretDB' } });
   }
   return s;
 }
 
 describe('node charts', () => {
-  it('charts the six opcounters, connections on two axes, network in/out and resident memory', () => {
+  it('charts the six opcounters, connections on two axes, network in/out and process memory', () => {
     expect(NODE_CHARTS.map((c) => c.key)).toEqual(['ops', 'connections', 'network', 'memory']);
     expect(OPS).toEqual(['insert', 'query', 'update', 'delete', 'getmore', 'command'].map((o) => `serverStatus.opcounters.${o}`));
-    expect(spec('connections').series.map((s) => s.yAxis)).toEqual([0, 1]);
-    expect(NODE_METRICS).toHaveLength(11);
+    expect(spec('connections').series.map((s) => s.yAxis)).toEqual([0, 0, 1]);
+    expect(NODE_METRICS).toHaveLength(13);
   });
 
   it('counts plotted points and the newest timestamp, per chart', () => {
@@ -133,5 +133,48 @@ describe('liveWindow', () => {
   it('keeps an older gap in view', () => {
     const withGap = { ...live, gaps: [{ from: live.latestTs - 3 * 60_000, to: live.latestTs - 2 * 60_000, reason: 'x' }] };
     expect(liveWindow(withGap, live.latestTs - 10_000).from).toBe(live.latestTs - 3 * 60_000);
+  });
+});
+
+describe('dashboard charts', () => {
+  it('every spec names catalogue metrics, and the 17 core groups each have charts or the hot collections table', async () => {
+    const { DASHBOARD_GROUPS } = await import('./chart-specs');
+    const core = DASHBOARD_GROUPS.slice(0, 17);
+    expect(core.map((g) => g.group)).toContain('collectionStats');
+    expect(core.filter((g) => g.group !== 'collectionStats' && g.charts.length === 0)).toEqual([]);
+  });
+
+  it('hides a version alternative this server lacks once another one has data (7.0 vs 8.0 tickets)', async () => {
+    const { chartSpec } = await import('./chart-specs');
+    const tickets = chartSpec('tickets');
+    let live = emptyLive(tickets.series.map((s) => s.metric));
+    live = applySamples(live, {
+      entity: 'node:d/a:1',
+      ts: T0,
+      values: { 'serverStatus.wiredTiger.concurrentTransactions.read.out': 3, 'serverStatus.wiredTiger.concurrentTransactions.write.out': 1 },
+      unavailable: Object.fromEntries(tickets.series.filter((s) => s.metric.includes('queues')).map((s) => [s.metric, 'serverStatus.queues is not returned by MongoDB 7.0.14'])),
+    });
+    const model = chartModel(tickets, live);
+    expect(model.series.map((s) => s.label)).toEqual(['read in use', 'write in use', 'read available', 'write available']);
+    expect(model.unavailable).toEqual([]);
+  });
+
+  it('draws member states as steps with state names, and marks elections where the term rose', () => {
+    const points: [number, number | null][] = [
+      [T0, 1],
+      [T0 + 1000, 1],
+      [T0 + 2000, 2],
+      [T0 + 3000, 2],
+    ];
+    expect(risesOf(points, 'election')).toEqual([{ ts: T0 + 2000, label: 'election' }]);
+    expect(formatValue('state', 1)).toBe('PRIMARY');
+    expect(formatValue('latency', 1500)).toBe('1.5 ms');
+    expect(formatValue('ms', 4000)).toBe('4 s');
+    expect(formatValue('seconds', 93_600)).toBe('26 h');
+  });
+
+  it('a fixed range shows exactly its window, whatever the data', () => {
+    const live = { ...emptyLive(NODE_METRICS), fixed: { from: T0 - 3_600_000, to: T0 }, latestTs: T0 };
+    expect(chartModel(spec('ops'), live).window).toEqual({ from: T0 - 3_600_000, to: T0 });
   });
 });

@@ -150,3 +150,34 @@ describe('live series', () => {
     ]);
   });
 });
+
+describe('derived series, live', () => {
+  const SCANNED = 'serverStatus.metrics.queryExecutor.scanned';
+  const RETURNED = 'serverStatus.metrics.document.returned';
+  const TARGETING = 'derived.queryTargeting.keysPerReturned';
+  const DIRTY = 'derived.cache.dirtyPercent';
+  const D = 'serverStatus.wiredTiger.cache.tracked dirty bytes in the cache';
+  const MAX = 'serverStatus.wiredTiger.cache.maximum bytes configured';
+
+  it('computes Δscanned / Δreturned from the raw samples, as the store does, and breaks at a restart', () => {
+    let s = emptyLive([TARGETING, DIRTY]);
+    expect(s.series[TARGETING]!.kind).toBe('derived');
+    s = applySamples(s, sample(T0, { [SCANNED]: 1000, [RETURNED]: 100, [D]: 10, [MAX]: 1000, [UPTIME]: 1000, [PID]: 1 }));
+    expect(s.series[TARGETING]!.points).toEqual([]);
+    expect(s.series[DIRTY]!.points).toEqual([[T0, 1]]);
+    s = applySamples(s, sample(T0 + 1000, { [SCANNED]: 1900, [RETURNED]: 190, [D]: 20, [MAX]: 1000, [UPTIME]: 2000, [PID]: 1 }));
+    expect(s.series[TARGETING]!.points).toEqual([[T0 + 1000, 10]]);
+    s = applySamples(s, sample(T0 + 2000, { [SCANNED]: 5, [RETURNED]: 1, [D]: 20, [MAX]: 1000, [UPTIME]: 10, [PID]: 2 }));
+    expect(s.series[TARGETING]!.points.at(-1)).toEqual([T0 + 2000, null]);
+    s = applySamples(s, sample(T0 + 3000, { [SCANNED]: 45, [RETURNED]: 5, [D]: 20, [MAX]: 1000, [UPTIME]: 1010, [PID]: 2 }));
+    expect(s.series[TARGETING]!.points.at(-1)).toEqual([T0 + 3000, 10]);
+    expect(s.series[DIRTY]!.points.at(-1)).toEqual([T0 + 3000, 2]);
+  });
+
+  it('says why when an input is not reported', () => {
+    let s = emptyLive([DIRTY]);
+    s = applySamples(s, sample(T0, {}, { [D]: 'serverStatus.wiredTiger is not returned by FerretDB 1.24.2' }));
+    expect(s.series[DIRTY]!.unavailable).toMatch(/FerretDB/);
+    expect(s.series[DIRTY]!.points).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 import type { MetricsQueryResult, SamplesEvent } from '../../../src-shared/contract';
-import { metricDef, RESTART_METRICS } from '../../../src-shared/domain/metrics/catalogue';
+import { derivedDef, metricDef, RESTART_METRICS } from '../../../src-shared/domain/metrics/catalogue';
+import { derivedStep } from '../../../src-shared/domain/metrics/derived';
 import { detectRestarts, rateStep } from '../../../src-shared/domain/metrics/rates';
 import type { ChartPoint, Gap, Point } from '../../../src-shared/domain/samples';
 
@@ -10,11 +11,14 @@ export const LIVE_MAX_GAP_MS = 30_000;
 
 export interface SeriesState {
   metric: string;
-  kind: 'counter' | 'gauge';
+  /** derived: computed from two inputs by the shared derived.ts, as the store's query does. */
+  kind: 'counter' | 'gauge' | 'derived';
   /** What the chart plots: per-second rates for counters, values for gauges; null breaks the line. */
   points: ChartPoint[];
   /** The last raw value received live, from which the next rate is derived. */
   lastRaw?: Point;
+  /** For a derived series: its inputs' last raw values. */
+  lastInputs?: { num: Point; den: Point };
   /** Why the server does not report this metric, or null. */
   unavailable: string | null;
 }
@@ -31,12 +35,20 @@ export interface LiveState {
   /** Newest timestamp seen: the right edge of the window. */
   latestTs: number;
   windowMs: number;
+  /** A fixed range (not live): what the x axis shows, and nothing is trimmed. */
+  fixed?: { from: number; to: number };
 }
 
 export function emptyLive(metrics: readonly string[], windowMs = WINDOW_MS): LiveState {
   const series: Record<string, SeriesState> = {};
-  for (const m of metrics) series[m] = { metric: m, kind: metricDef(m)?.kind ?? 'gauge', points: [], unavailable: null };
+  for (const m of metrics) series[m] = { metric: m, kind: derivedDef(m) ? 'derived' : (metricDef(m)?.kind ?? 'gauge'), points: [], unavailable: null };
   return { metrics, series, gaps: [], resets: [], latestTs: 0, windowMs };
+}
+
+/** A fixed range's history (a rolling "last …" window or a custom/brushed range): no live updates follow. */
+export function fixedRange(metrics: readonly string[], result: MetricsQueryResult): LiveState {
+  const base = { ...emptyLive(metrics, result.to - result.from), fixed: { from: result.from, to: result.to } };
+  return { ...applyBackfill(base, result), latestTs: result.to };
 }
 
 const lastTs = (points: readonly ChartPoint[]): number => (points.length ? points[points.length - 1]![0] : -Infinity);
@@ -84,6 +96,11 @@ export function applySamples(state: LiveState, ev: SamplesEvent): LiveState {
   for (const m of state.metrics) {
     const s = series[m];
     if (!s) continue;
+    if (s.kind === 'derived') {
+      const next = derivedSample(s, ev, ts, restarted);
+      if (next) series[m] = next;
+      continue;
+    }
     const reason = ev.unavailable[m];
     const raw = ev.values[m];
     if (reason !== undefined) {
@@ -128,6 +145,23 @@ export function applySamples(state: LiveState, ev: SamplesEvent): LiveState {
   return trim(next);
 }
 
+/** A derived series' next point, from its two inputs in this poll (absent inputs leave it as it was). */
+function derivedSample(s: SeriesState, ev: SamplesEvent, ts: number, restarted: boolean): SeriesState | null {
+  const def = derivedDef(s.metric)!;
+  const [numId, denId] = def.inputs;
+  const reason = ev.unavailable[numId] ?? ev.unavailable[denId];
+  if (reason !== undefined) return { ...s, unavailable: reason, points: endsWithValue(s.points) && ts > lastTs(s.points) ? [...s.points, [ts, null]] : s.points };
+  const num = ev.values[numId];
+  const den = ev.values[denId];
+  if (num === undefined || den === undefined || !Number.isFinite(num) || !Number.isFinite(den)) return null;
+  const cur = { num: { ts, value: num }, den: { ts, value: den } };
+  const step = derivedStep(def, s.lastInputs, cur, restarted, LIVE_MAX_GAP_MS);
+  if (step.kind === 'skip') return { ...s, lastInputs: s.lastInputs ?? cur, unavailable: null };
+  if (ts <= lastTs(s.points)) return { ...s, lastInputs: cur, unavailable: null };
+  const point: ChartPoint = [ts, step.kind === 'value' ? step.value : null];
+  return { ...s, points: [...s.points, point], lastInputs: cur, unavailable: null };
+}
+
 /**
  * The core reports a gap once, when it opens (`to` = the moment it noticed), and closes it in the store
  * at the next sample. Do the same live: the first sample after a gap that opened since the previous
@@ -158,6 +192,7 @@ function endsWithValue(points: readonly ChartPoint[]): boolean {
 
 /** Drop what fell out of the window, so a page left open for a day stays as light as at start. */
 export function trim(state: LiveState): LiveState {
+  if (state.fixed) return state;
   const cutoff = state.latestTs - state.windowMs;
   const series: Record<string, SeriesState> = {};
   let changed = false;

@@ -9,7 +9,7 @@ import type {
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
 import type { ChartPoint, Gap } from '../../../src-shared/domain/samples';
-import { formatBytesPerSecond, formatCompact, formatDuration, formatMiB, formatTime } from '../../lib/format';
+import { formatBytes, formatBytesPerSecond, formatCompact, formatDuration, formatMiB, formatTime } from '../../lib/format';
 import type { ChartKey, ChartSpec, ValueFormat } from './chart-specs';
 import type { LiveState } from './live-series';
 
@@ -31,12 +31,20 @@ export interface ChartModelSeries {
 }
 
 /** Everything one chart shows, independent of ECharts: what the tests and the data-* hooks read. */
+export interface ChartMarker {
+  ts: number;
+  label: string;
+}
+
 export interface ChartModel {
   key: ChartKey;
   title: string;
   axes: readonly string[];
   format: ValueFormat;
+  step: boolean;
   series: ChartModelSeries[];
+  /** Events on the time axis (elections): dashed lines with a label. */
+  markers: readonly ChartMarker[];
   unavailable: { metric: string; label: string; reason: string }[];
   /** True when no metric of the chart is reported by the server: the chart says why, never a zero line. */
   allUnavailable: boolean;
@@ -49,14 +57,18 @@ export interface ChartModel {
   window: { from: number; to: number };
 }
 
-export function chartModel(spec: ChartSpec, live: LiveState): ChartModel {
+export function chartModel(spec: ChartSpec, live: LiveState, markers: readonly ChartMarker[] = []): ChartModel {
   const series: ChartModelSeries[] = [];
   const unavailable: ChartModel['unavailable'] = [];
   let plotted = 0;
   let newest: number | null = null;
   let oldest: number | null = null;
+  const hasData = (m: string) => live.series[m]?.points.some((p) => p[1] !== null) ?? false;
+  // Alternatives by server version (7.0 vs 8.0 ticket paths): the ones this server lacks are left out quietly.
+  const anyAlternative = spec.alternatives === true && spec.series.some((x) => hasData(x.metric));
   for (const s of spec.series) {
     const st = live.series[s.metric];
+    if (anyAlternative && st?.unavailable && !hasData(s.metric)) continue;
     const points = st?.points ?? [];
     series.push({ metric: s.metric, label: s.label, yAxis: s.yAxis, points });
     if (st?.unavailable) unavailable.push({ metric: s.metric, label: s.label, reason: st.unavailable });
@@ -72,15 +84,29 @@ export function chartModel(spec: ChartSpec, live: LiveState): ChartModel {
     title: spec.title,
     axes: spec.axes,
     format: spec.format,
+    step: spec.step === true,
+    markers,
     series,
     unavailable,
-    allUnavailable: spec.series.length > 0 && unavailable.length === spec.series.length && plotted === 0,
+    allUnavailable: series.length > 0 && unavailable.length === series.length && plotted === 0,
     gaps: live.gaps,
     resets: live.resets,
     plotted,
     lastTs: newest,
-    window: liveWindow(live, oldest),
+    window: live.fixed ?? liveWindow(live, oldest),
   };
+}
+
+/** Where a stepped series changes value upwards (a term after an election): markers for the time axis. */
+export function risesOf(points: readonly ChartPoint[], label: string): ChartMarker[] {
+  const out: ChartMarker[] = [];
+  let prev: number | null = null;
+  for (const [ts, v] of points) {
+    if (v === null) continue;
+    if (prev !== null && v > prev) out.push({ ts, label });
+    prev = v;
+  }
+  return out;
 }
 
 /** Shortest span the axis shows, so the first few samples do not stretch across the whole chart. */
@@ -106,6 +132,26 @@ export function unavailableNote(model: ChartModel): string | null {
   return [...byReason].map(([reason, labels]) => `${labels.join(', ')}: no data — ${reason}`).join('; ');
 }
 
+/** replSetGetStatus member states by number (the server's MemberState). */
+export const MEMBER_STATES: Readonly<Record<number, string>> = {
+  0: 'STARTUP',
+  1: 'PRIMARY',
+  2: 'SECONDARY',
+  3: 'RECOVERING',
+  5: 'STARTUP2',
+  6: 'UNKNOWN',
+  7: 'ARBITER',
+  8: 'DOWN',
+  9: 'ROLLBACK',
+  10: 'REMOVED',
+};
+
+/** µs (what opLatencies counts) as µs or ms. */
+function formatLatency(us: number): string {
+  if (!Number.isFinite(us)) return '—';
+  return Math.abs(us) >= 1000 ? `${formatCompact(us / 1000)} ms` : `${formatCompact(us)} µs`;
+}
+
 export function formatValue(format: ValueFormat, v: number): string {
   switch (format) {
     case 'ops':
@@ -116,6 +162,20 @@ export function formatValue(format: ValueFormat, v: number): string {
       return formatBytesPerSecond(v);
     case 'mib':
       return formatMiB(v);
+    case 'bytes':
+      return formatBytes(v);
+    case 'percent':
+      return `${formatCompact(v)} %`;
+    case 'ratio':
+      return `${formatCompact(v)} : 1`;
+    case 'latency':
+      return formatLatency(v);
+    case 'state':
+      return MEMBER_STATES[v] ?? String(v);
+    case 'seconds':
+      return formatDuration(v * 1000);
+    case 'ms':
+      return v < 1000 ? `${Math.round(v)} ms` : `${formatCompact(v / 1000)} s`;
   }
 }
 
@@ -124,11 +184,16 @@ function axisLabel(format: ValueFormat, v: number): string {
   switch (format) {
     case 'ops':
     case 'count':
+    case 'ratio':
       return formatCompact(v);
     case 'bytesPerSecond':
       return formatBytesPerSecond(v).replace(/\/s$/, '');
-    case 'mib':
-      return formatMiB(v);
+    case 'percent':
+      return `${formatCompact(v)}`;
+    case 'state':
+      return MEMBER_STATES[v] ?? '';
+    default:
+      return formatValue(format, v);
   }
 }
 
@@ -144,6 +209,8 @@ export interface BuildOptions extends ChartTheme {
   emptyHint?: string;
 }
 
+const MARKER_LINE = { light: '#6d28d9', dark: '#a78bfa' };
+
 /** The ECharts option for a model. Pure apart from the tooltip formatter, which builds DOM nodes. */
 export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOption {
   const scheme = opts.dark ? 'dark' : 'light';
@@ -157,6 +224,7 @@ export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOp
     yAxisIndex: s.yAxis,
     showSymbol: false,
     connectNulls: false,
+    ...(model.step ? { step: 'end' as const } : {}),
     // The echarts typings want a mutable array; the model's points are never mutated.
     data: s.points as ChartPoint[],
     emphasis: { focus: 'series' },
@@ -173,8 +241,11 @@ export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOp
             silent: false,
             symbol: 'none',
             lineStyle: { color: RESET_LINE[scheme], type: 'dashed', width: 1 },
-            label: { formatter: 'restart', position: 'insideEndTop', color: RESET_LINE[scheme], fontSize: 10 },
-            data: model.resets.map((ts) => ({ xAxis: ts, name: 'restart' })),
+            label: { formatter: '{b}', position: 'insideEndTop', color: RESET_LINE[scheme], fontSize: 10 },
+            data: [
+              ...model.resets.map((ts) => ({ xAxis: ts, name: 'restart' })),
+              ...model.markers.map((m) => ({ xAxis: m.ts, name: m.label, lineStyle: { color: MARKER_LINE[scheme], type: 'dashed' as const, width: 1 }, label: { color: MARKER_LINE[scheme] } })),
+            ],
           },
         }
       : {}),
@@ -198,6 +269,8 @@ export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOp
     grid: { left: 48, right: twoAxes ? 48 : 16, top: 52, bottom: 24 },
     tooltip: {
       trigger: 'axis',
+      // One crosshair for the page: connected charts show the same instant.
+      axisPointer: { type: 'line', snap: false },
       // Confined tooltips have no arrow; ECharts would draw one with an inline style attribute (CSP).
       confine: true,
       formatter: (params: unknown) => renderTooltip(params, model),
@@ -209,6 +282,7 @@ export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOp
         type: 'value' as const,
         name,
         min: 0,
+        ...(model.format === 'state' ? { max: 10, interval: 1 } : {}),
         // With a binary step the top must be a multiple of it too, or ECharts labels its own decimal max.
         interval: step,
         max: step ? (extent: { max: number }) => Math.ceil(extent.max / step) * step : undefined,
@@ -226,7 +300,7 @@ export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOp
  * than ECharts' decimal steps ("0.98 GiB"). Undefined lets ECharts choose.
  */
 export function binaryInterval(model: ChartModel, axis: number): number | undefined {
-  if (model.format !== 'mib' && model.format !== 'bytesPerSecond') return undefined;
+  if (model.format !== 'mib' && model.format !== 'bytesPerSecond' && model.format !== 'bytes') return undefined;
   let max = 0;
   for (const s of model.series) {
     if (s.yAxis !== axis) continue;
@@ -282,6 +356,13 @@ export function renderTooltip(params: unknown, model: ChartModel): HTMLElement {
     value.className = 'chart-tooltip-value';
     value.textContent = typeof v === 'number' && Number.isFinite(v) ? formatValue(model.format, v) : '—';
     row.append(swatch, name, value);
+    root.append(row);
+  }
+  for (const m of model.markers) {
+    if (!Number.isFinite(ts) || Math.abs(m.ts - ts) > 2000) continue;
+    const row = document.createElement('div');
+    row.className = 'chart-tooltip-marker';
+    row.textContent = `${m.label} at ${formatTime(m.ts)}`;
     root.append(row);
   }
   for (const u of model.unavailable) {

@@ -1,0 +1,1 @@
+export { ClusterPage, type ClusterPageProps } from './cluster-page';

@@ -1,0 +1,1 @@
+export { CollectionsPage, type CollectionsPageProps } from './collections-page';

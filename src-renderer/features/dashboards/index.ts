@@ -1,0 +1,3 @@
+export { DashboardsPage } from './dashboards-page';
+export { TryDemoButton } from './try-demo-button';
+export { dashboardHrefs } from './links';

@@ -1,0 +1,1 @@
+export { ReplicationPage, type ReplicationPageProps } from './replication-page';
