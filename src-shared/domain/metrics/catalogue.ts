@@ -15,7 +15,7 @@ import { z } from 'zod';
 export const MetricKind = z.enum(['counter', 'gauge']);
 export type MetricKind = z.infer<typeof MetricKind>;
 
-export const Unit = z.enum(['ops', 'bytes', 'MiB', 'connections', 'count', 'ms', 'us', 'seconds', 'percent', 'id', 'ratio', 'state', 'usPerOp']);
+export const Unit = z.enum(['ops', 'bytes', 'MiB', 'connections', 'count', 'ms', 'us', 'seconds', 'percent', 'id', 'ratio', 'state', 'usPerOp', 'kB', '100ns']);
 export type Unit = z.infer<typeof Unit>;
 
 /**
@@ -46,6 +46,7 @@ export const MetricGroup = z.enum([
   'flowControl',
   'commands',
   'storage',
+  'host',
 ]);
 export type MetricGroup = z.infer<typeof MetricGroup>;
 
@@ -76,10 +77,11 @@ export const GROUP_LABELS: Record<MetricGroup, string> = {
   flowControl: 'Flow control',
   commands: 'Commands',
   storage: 'Storage',
+  host: 'Host',
 };
 
 /** Where a metric comes from: one command (or query) per source, each on its own poll schedule. */
-export const MetricSource = z.enum(['serverStatus', 'replSetGetStatus', 'oplog', 'dbStats', 'collStats', 'top']);
+export const MetricSource = z.enum(['serverStatus', 'replSetGetStatus', 'oplog', 'dbStats', 'collStats', 'top', 'systemMetrics']);
 export type MetricSource = z.infer<typeof MetricSource>;
 
 export const MetricDef = z.object({
@@ -323,7 +325,7 @@ export const namespacedId = (template: string, ns: string): string => `${templat
 
 /** A stored metric: fixed, or an instance of a namespaced template (with its own id). */
 export function metricDef(id: string): MetricDef | undefined {
-  const fixed = BY_ID.get(id);
+  const fixed = BY_ID.get(id) ?? hostMetricDef(id);
   if (fixed) return fixed;
   const ns = splitNamespaced(id);
   return ns ? { ...TEMPLATES.get(ns.template)!, id } : undefined;
@@ -352,4 +354,48 @@ export const RESTART_METRICS = { uptime: 'serverStatus.uptimeMillis', pid: 'serv
 /** The unit a chart shows: counters become per-second rates; derived series keep theirs. */
 export function displayUnit(m: Pick<MetricDef, 'unit'> & { kind?: MetricKind }): string {
   return m.kind === 'counter' ? `${m.unit}/s` : m.unit;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Host metrics (FTDC `systemMetrics`, stored on `host:<hostname>`). Kept apart from CATALOGUE: their
+// names depend on the OS (Linux /proc, Windows PDH counters) and on the machine (disks, mounts), so
+// they are matched by pattern, not listed. Counters are cumulative as FTDC records them; rates come
+// from the shared rate function like every other counter.
+
+const hostDef = (id: string, unit: Unit, kind: MetricKind, label: string): MetricDef => ({ id, source: 'systemMetrics', path: id.split('.').slice(1), unit, kind, group: 'host', label });
+
+/** Linux `/proc/stat` gauges among the cpu fields (the rest are cumulative). */
+const LINUX_CPU_GAUGES = new Set(['num_cpus', 'procs_running', 'procs_blocked', 'btime']);
+const WIN_GAUGE = /(Queue Length|\\Processes|\\Threads|Bytes)$/;
+
+/** The definition of a host series id, or undefined for anything that is not a host metric. */
+export function hostMetricDef(id: string): MetricDef | undefined {
+  if (!id.startsWith('systemMetrics.')) return undefined;
+  const rest = id.slice('systemMetrics.'.length);
+  let m: RegExpExecArray | null;
+  if ((m = /^cpu\.([a-z_]+)_ms$/.exec(rest))) return hostDef(id, 'ms', 'counter', `CPU ${m[1]}`);
+  if ((m = /^cpu\.([a-z_]+)$/.exec(rest))) return hostDef(id, 'count', LINUX_CPU_GAUGES.has(m[1]!) ? 'gauge' : 'counter', m[1]!.replace(/_/g, ' '));
+  if ((m = /^cpu\.\\Processor\\% (.+) Time$/.exec(rest))) return hostDef(id, '100ns', 'counter', `CPU ${m[1]!.toLowerCase()}`);
+  if ((m = /^memory\.(.+)_kb$/.exec(rest))) return hostDef(id, 'kB', 'gauge', m[1]!);
+  if ((m = /^(cpu|memory)\.\\\w+\\(.+)$/.exec(rest))) {
+    const name = m[2]!;
+    if (name === 'System Up Time') return hostDef(id, 'seconds', 'gauge', name);
+    if (WIN_GAUGE.test(`\\${name}`)) return hostDef(id, name.endsWith('Bytes') ? 'bytes' : 'count', 'gauge', name);
+    return hostDef(id, 'count', 'counter', name.replace(/\/sec$/, ''));
+  }
+  if ((m = /^disks\.(.+)\.(reads|writes|reads_merged|writes_merged|read_sectors|write_sectors|read_time_ms|write_time_ms|io_time_ms|io_queued_ms|io_in_progress)$/.exec(rest))) {
+    const [, dev, f] = m as unknown as [string, string, string];
+    if (f === 'io_in_progress') return hostDef(id, 'count', 'gauge', `${dev} I/O in progress`);
+    return hostDef(id, f.endsWith('_ms') ? 'ms' : 'count', 'counter', `${dev} ${f.replace(/_/g, ' ')}`);
+  }
+  if ((m = /^disks\.(.+)\.\\PhysicalDisk\\(.+)$/.exec(rest))) {
+    const [, dev, f] = m as unknown as [string, string, string];
+    if (f === 'Current Disk Queue Length') return hostDef(id, 'count', 'gauge', `${dev} queue`);
+    if (f.startsWith('%') || f.startsWith('Avg.')) return hostDef(id, '100ns', 'counter', `${dev} ${f}`);
+    return hostDef(id, f.includes('Bytes') ? 'bytes' : 'count', 'counter', `${dev} ${f.replace(/\/sec$/, '')}`);
+  }
+  if ((m = /^mounts\.(.+)\.(capacity|available|free)$/.exec(rest))) return hostDef(id, 'bytes', 'gauge', `${m[1]} ${m[2]}`);
+  if ((m = /^netstat\.(.+)$/.exec(rest))) return hostDef(id, m[1]!.endsWith('Octets') ? 'bytes' : 'count', 'counter', m[1]!);
+  if ((m = /^vmstat\.(.+)$/.exec(rest))) return hostDef(id, 'count', m[1]!.startsWith('nr_') ? 'gauge' : 'counter', m[1]!);
+  return undefined;
 }
