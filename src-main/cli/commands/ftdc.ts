@@ -1,10 +1,15 @@
 // `baleen ftdc`: what is in a diagnostic.data capture, or one metric's samples.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { FtdcImportProgress, FtdcImportResult } from '../../../src-shared/contract/ftdc.contract';
+import { defaultDataDir } from '../../app-paths';
 import { readFtdcMetric, summarizeFtdc, type FtdcSummary } from '../../core/ftdc';
+import { openImportEnvironment } from '../../core/imports/import-environment';
+import { betterSqliteDriver, checkSqliteDriver } from '../../core/store/better-sqlite3.driver';
 import { UsageError, type CliCommand, type CliIO } from '../io';
 
 const USAGE = `Usage: baleen ftdc FILE_OR_DIR... [--json] [--metric PATH]
+       baleen ftdc import FILE_OR_DIR... [--data-dir DIR] [--label TEXT] [--json]
 
 Decodes MongoDB FTDC files (diagnostic.data): a metrics.* file, a diagnostic.data folder (all its
 metrics.* files, in time order) or a .tar, .tar.gz or .zip of one (no zip64).
@@ -21,8 +26,14 @@ Options:
                   name, e.g. serverStatus.opcounters.insert or systemMetrics.cpu.user_ms.
                   With --json: {metric, samples: [{ts, value}], errors}
 
-Exit status: 0 all decoded, 1 some documents were bad (the rest is still printed) or nothing
-matched, 2 usage error.
+\`ftdc import\` stores the samples in the data folder the console uses (default: $BALEEN_DATA_DIR,
+else the desktop app's data folder), as an imported set tied to the node and host the metadata
+names: every dashboard then shows it. It prints progress, then the import id, nodes, hosts and time
+range. Files imported before (same content) are skipped. Ctrl-C cancels and keeps nothing. Run it
+while the console is closed on that folder: the console lists the import when it next starts.
+
+Exit status: 0 all decoded (or already imported), 1 some documents were bad (the rest is still
+printed or imported) or nothing matched, 2 usage error.
 `;
 
 function iso(ms: number): string | null {
@@ -79,11 +90,75 @@ async function printMetric(paths: string[], metric: string, json: boolean, io: C
   return series.errors.length ? 1 : 0;
 }
 
+function progressLine(p: FtdcImportProgress): string {
+  const pct = p.bytesTotal > 0 ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : 0;
+  return `importing: file ${Math.min(p.filesDone + 1, p.filesTotal)}/${p.filesTotal}, ${pct}%, ${p.chunks} chunks, ${p.samples} samples, ${p.values} values${p.errors ? `, ${p.errors} bad` : ''}`;
+}
+
+function printImport(r: FtdcImportResult, io: CliIO): void {
+  const lines: string[] = [];
+  if (r.status === 'duplicate') {
+    lines.push(`already imported (import ${r.importIds.join(', ')}): nothing new was read`);
+  } else {
+    const s = r.import;
+    lines.push(`import ${s.id}: ${s.label}`);
+    lines.push(`  files ${s.files.length} (${s.bytes} bytes), chunks ${s.chunks}, samples ${s.samples}, values ${s.values}`);
+    lines.push(s.firstTs !== null ? `  time range ${iso(s.firstTs)} to ${iso(s.lastTs ?? s.firstTs)}` : '  no samples');
+    for (const n of s.nodes) {
+      lines.push(`  node ${n.nodeId}${n.created ? ' (new, offline)' : ''}, host host:${n.hostId}, version ${n.version ?? 'unknown'}${n.os ? `, ${n.os}` : ''}`);
+    }
+    if (s.errorCount === 0) lines.push('  bad chunks: none');
+    else {
+      lines.push(`  bad chunks: ${s.errorCount}`);
+      for (const e of s.errors) lines.push(`    ${e.file} at offset ${e.offset}: ${e.message}`);
+    }
+  }
+  for (const f of r.skippedFiles) lines.push(`  skipped ${f.path}: already in import ${f.importId}`);
+  io.stdout(`${lines.join('\n')}\n`);
+}
+
+async function runImport(args: string[], io: CliIO, signal: AbortSignal): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'data-dir': { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  if (positionals.length === 0) throw new UsageError('give a metrics file, a diagnostic.data folder or an archive to import');
+  if (values.label !== undefined && (values.label.trim() === '' || values.label.length > 200)) throw new UsageError('--label must be 1 to 200 characters');
+  const paths = positionals.map((p) => resolve(io.cwd, p));
+  const dataDir = resolve(io.cwd, values['data-dir'] ?? io.env.BALEEN_DATA_DIR ?? defaultDataDir(io.env));
+  const sqlite = betterSqliteDriver();
+  checkSqliteDriver(sqlite);
+  let lastLine = 0;
+  const env = openImportEnvironment({
+    dataDir,
+    sqlite,
+    onProgress: (p) => {
+      if (values.json || p.phase !== 'importing') return;
+      if (io.isTTY) io.stderr(`\r${progressLine(p)}`);
+      else if (Date.now() - lastLine >= 1000) {
+        lastLine = Date.now();
+        io.stderr(`${progressLine(p)}\n`);
+      }
+    },
+  });
+  try {
+    const r = await env.service.import({ paths, label: values.label?.trim() }, 'cli', signal);
+    if (io.isTTY && !values.json) io.stderr('\n');
+    if (values.json) io.stdout(`${JSON.stringify(r, null, 2)}\n`);
+    else printImport(r, io);
+    return r.status === 'imported' && r.import.errorCount > 0 ? 1 : 0;
+  } finally {
+    await env.close();
+  }
+}
+
 export const ftdcCommand: CliCommand = {
   name: 'ftdc',
   summary: 'Summarise FTDC diagnostic.data files, or print one metric',
   usage: USAGE,
   async run(args, io, signal) {
+    if (args[0] === 'import') return runImport(args.slice(1), io, signal);
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
