@@ -333,7 +333,7 @@ function channelFailure(e: unknown, hopCount: number): StepFailed {
     const f = asStepFailure(e);
     return new StepFailed(kind ?? f.reason, f.message, f.code, { hop: typeof e.details?.hop === 'number' ? e.details.hop : hopCount });
   }
-  const why = String(e.details?.reason ?? e.message);
+  const why = `${String(e.details?.reason ?? '')} ${e.message}`;
   const reason = /not known|name resolution|no address|nodename nor servname|unknown host/i.test(why)
     ? 'dns'
     : /refused/i.test(why)
