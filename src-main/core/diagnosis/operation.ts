@@ -55,6 +55,9 @@ export interface Operation {
   appName?: string;
   user?: string;
   error?: OperationError;
+  /** Logical session id (the `lsid.id` UUID) and transaction number: what links a session's operations. */
+  lsid?: string;
+  txnNumber?: number;
 }
 
 /**

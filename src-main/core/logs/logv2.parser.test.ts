@@ -34,8 +34,20 @@ describe('Logv2Parser', () => {
       client: '172.31.255.125:62755',
       connection: 'conn225',
       shape: { text: '{"filter":{"color":"?string"},"sort":{"brand":-1},"projection":{"_id":0,"color":1}}', hash: '7C953B42', hashSource: 'queryHash' },
+      lsid: 'ce6eb0b2-d85f-4ab2-a0dd-c3f0fc889b17',
     });
     expect(JSON.parse(e.attr!)).toHaveProperty('locks');
+  });
+
+  it('links an operation to its logical session and transaction (lsid, txnNumber)', () => {
+    const line =
+      '{"t":{"$date":"2024-03-18T10:50:54.635-04:00"},"s":"I","c":"COMMAND","id":51803,"ctx":"conn34","msg":"Slow query","attr":{"type":"command","ns":"testdb.lookups","command":{"insert":"lookups","ordered":true,"lsid":{"id":{"$uuid":"ED42D841-27e3-4432-9f25-aba208e1c36a"}},"txnNumber":7,"$db":"testdb"},"ninserted":5,"durationMillis":112}}';
+    const e = ev(line, 'slowOp');
+    expect([e.op.lsid, e.op.txnNumber]).toEqual(['ed42d841-27e3-4432-9f25-aba208e1c36a', 7]);
+    // A getMore carries the session of the cursor's originating command when it has none itself.
+    const more =
+      '{"t":{"$date":"2024-03-18T10:50:54.635-04:00"},"s":"I","c":"COMMAND","id":51803,"ctx":"conn34","msg":"Slow query","attr":{"type":"command","ns":"testdb.lookups","command":{"getMore":1,"collection":"lookups"},"originatingCommand":{"find":"lookups","filter":{},"lsid":{"id":{"$uuid":"0d3e2a8c-0000-4000-8000-000000000001"}}},"durationMillis":5}}';
+    expect(ev(more, 'slowOp').op.lsid).toBe('0d3e2a8c-0000-4000-8000-000000000001');
   });
 
   it('prefers 8.0 hashes (queryShapeHash, planCacheShapeHash) and reads svc', () => {

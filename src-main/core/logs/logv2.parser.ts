@@ -26,6 +26,8 @@ export const LOGV2_IDS = {
   buildInfo: 23403,
 } as const;
 
+const LSID_UUID = /"\$uuid"\s*:\s*"([0-9a-fA-F-]{32,36})"/;
+
 const AUTH_OK = new Set<number>(LOGV2_IDS.authSucceeded);
 const AUTH_FAIL = new Set<number>(LOGV2_IDS.authFailed);
 
@@ -59,6 +61,8 @@ interface CommandScan {
   pipeline: string | undefined;
   key: string | undefined;
   firstUpdate: string | undefined;
+  lsid: string | undefined;
+  txnNumber: number | undefined;
 }
 
 const newCommandScan = (): CommandScan => ({
@@ -70,6 +74,8 @@ const newCommandScan = (): CommandScan => ({
   pipeline: undefined,
   key: undefined,
   firstUpdate: undefined,
+  lsid: undefined,
+  txnNumber: undefined,
 });
 
 type Obj = Record<string, unknown>;
@@ -433,6 +439,11 @@ export class Logv2Parser {
       shapeOp = orig.name ?? opName;
     }
     if (cmd !== undefined) ns = commandNamespace(ns, cmd.name, cmd.target);
+    const session = cmd?.lsid !== undefined ? cmd : orig?.lsid !== undefined ? orig : undefined;
+    if (session !== undefined) {
+      op.lsid = session.lsid;
+      if (session.txnNumber !== undefined) op.txnNumber = session.txnNumber;
+    }
     op.ns = ns;
     op.op = opName;
     op.durationMs = duration;
@@ -494,6 +505,17 @@ export class Logv2Parser {
         case 'key':
           c.key = s.slice(at, e);
           break;
+        case 'lsid': {
+          // {"id":{"$uuid":"…"}} (or a legacy BinData form): only the UUID text identifies the session.
+          const m = LSID_UUID.exec(s.slice(at, Math.min(e, at + 200)));
+          if (m !== null) c.lsid = m[1]!.toLowerCase();
+          break;
+        }
+        case 'txnNumber': {
+          const n = readNumber(s, at, e);
+          if (n !== undefined && Number.isSafeInteger(n) && n >= 0) c.txnNumber = n;
+          break;
+        }
         case 'updates':
         case 'deletes': {
           const first = skipWs(s, at + 1);
