@@ -3,10 +3,14 @@ import { useStore } from 'zustand';
 import type { ConnectionSummary, NodeSummary } from '../../../src-shared/contract';
 import { useClient, useTransportState } from '../../client';
 import { createConnectionsStore, type ConnectionsState, type ConnectionsStore, type ListState } from './connections-store';
+import { SshPromptDialog } from './ssh-prompt-dialog';
 
 const Ctx = createContext<ConnectionsStore | null>(null);
 
-/** Owns the app-wide connections store: follows `connections.changed`, reloads after a reconnect. */
+/**
+ * Owns the app-wide connections store: follows `connections.changed`, reloads after a reconnect, and
+ * shows SSH keyboard-interactive prompts.
+ */
 export function ConnectionsProvider({ children }: { children: ReactNode }) {
   const client = useClient();
   const store = useMemo(() => createConnectionsStore(client), [client]);
@@ -18,7 +22,13 @@ export function ConnectionsProvider({ children }: { children: ReactNode }) {
     if (epoch > 0) void store.getState().load();
   }, [store, epoch]);
 
-  return <Ctx.Provider value={store}>{children}</Ctx.Provider>;
+  // SSH one-time-password prompts can come from any connection, whatever page is open.
+  return (
+    <Ctx.Provider value={store}>
+      {children}
+      <SshPromptDialog />
+    </Ctx.Provider>
+  );
 }
 
 function useConnectionsStore<T>(selector: (s: ConnectionsState) => T): T {

@@ -12,6 +12,7 @@ import { AddConnectionForm } from './add-connection-form';
 import { CapabilityMatrixView } from './capability-matrix';
 import { ConnectionTestPanel } from './connection-test-panel';
 import { useConnectionActions, useConnectionList } from './connections-context';
+import { HostKeyPrompt } from './host-key-prompt';
 import { ExportDialog, ImportDialog } from './import-export';
 import { ProfileEditor } from './profile-editor';
 import { TopologyView } from './topology-view';
@@ -106,6 +107,21 @@ function secretLabel(kind: SecretStatus['kind']): string {
   return SECRET_LABEL[kind as (typeof SECRET_KINDS)[number]] ?? kind;
 }
 
+const TUNNEL_TEXT: Record<NonNullable<ConnectionSummary['tunnel']>['state'], string> = {
+  idle: 'not open',
+  connecting: 'connecting',
+  ready: 'open',
+  unreachable: 'unreachable',
+  'ssh-auth-failed': 'login failed',
+  'host-key-unknown': 'host key unknown',
+  'host-key-changed': 'host key changed',
+  'host-key-revoked': 'host key revoked',
+  failed: 'failed',
+  closed: 'closed',
+};
+
+const describeHopsOf = (c: ConnectionSummary) => (c.sshHops ?? []).map((h) => `${h.username}@${h.host}:${h.port}`).join(' → ');
+
 function secretText(s: SecretStatus): string {
   if (s.state === 'keychain') return 'saved in keychain';
   if (s.state === 'session') return `session only — ${s.reason ?? 'not kept after Baleen quits'}`;
@@ -147,7 +163,13 @@ function ConnectionCard({ connection }: { connection: ConnectionSummary }) {
                 TLS checks off{connection.insecureTls.confirmed ? '' : ' (not confirmed)'}
               </span>
             ) : null}
-            {connection.sshHops?.length ? <span className="badge badge-stopped">via {connection.sshHops.length} SSH hop{connection.sshHops.length === 1 ? '' : 's'}</span> : null}
+            {connection.sshHops?.length ? (
+              <span className={`badge badge-tunnel tunnel-${connection.tunnel?.state ?? 'idle'}`} data-tunnel-state={connection.tunnel?.state ?? 'idle'} title={connection.tunnel?.reason ?? describeHopsOf(connection)}>
+                via {connection.sshHops.length} SSH hop{connection.sshHops.length === 1 ? '' : 's'}
+                {connection.tunnel ? `: ${TUNNEL_TEXT[connection.tunnel.state]}` : ''}
+                {connection.tunnel?.state === 'ready' && connection.tunnel.hops.length ? ` (${connection.tunnel.hops.map((h) => `hop ${h.hop} ${h.ms} ms`).join(', ')})` : ''}
+              </span>
+            ) : null}
             {!connected ? <span className="badge badge-stopped">not connected</span> : null}
           </p>
           <code className="uri">{redactUri(connection.uri)}</code>
@@ -234,6 +256,13 @@ function ConnectionCard({ connection }: { connection: ConnectionSummary }) {
       ) : null}
       {editing ? <ProfileEditor mode={{ kind: 'edit', detail: editing }} onDone={() => setEditing(null)} onCancel={() => setEditing(null)} /> : null}
       {test ? <ConnectionTestPanel result={test} /> : null}
+      {connection.tunnel?.reason && connection.tunnel.state !== 'ready' ? (
+        <p className="tunnel-reason muted" data-tunnel-reason>
+          SSH tunnel: {connection.tunnel.reason}
+        </p>
+      ) : null}
+      {/* A key problem is shown once per connection (its nodes all wait on the same tunnel). */}
+      {connection.tunnel?.ssh?.hostKey ? <HostKeyPrompt problem={connection.tunnel.ssh.hostKey} /> : null}
       {connection.topology ? <TopologyView topology={connection.topology} name={connection.name} /> : null}
       {connection.nodes.length === 0 ? (
         <p className="muted">{connected ? 'No nodes discovered yet.' : 'Not connected: press Connect to find its nodes and start monitoring.'}</p>

@@ -18,6 +18,8 @@ import { useClient } from '../../client';
 import { ErrorText } from '../../components/state-views';
 import { ConnectionTestPanel } from './connection-test-panel';
 import { useConnectionActions } from './connections-context';
+import { HostKeyPrompt, hostKeyProblemOf } from './host-key-prompt';
+import { SshHopsEditor, draftOf, hopsOf, type HopDraft, type HopSecretDrafts } from './ssh-hops-editor';
 import { extractUriSecrets } from './uri-secrets';
 
 /** Client-side check before anything is sent; the core validates again (E_INVALID_INPUT). */
@@ -30,7 +32,7 @@ export function validateUri(raw: string): string | null {
   return null;
 }
 
-type Err = Pick<BaleenError, 'code' | 'message'>;
+type Err = Pick<BaleenError, 'code' | 'message' | 'details'>;
 type SubmitState = { status: 'idle'; notice?: string } | { status: 'loading'; host: string } | { status: 'error'; error: Err };
 type TestState = { status: 'idle' } | { status: 'loading' } | { status: 'ready'; result: TestResult } | { status: 'error'; error: Err };
 type ParseState = { status: 'idle' } | { status: 'ready'; result: ParseResult } | { status: 'error'; error: Err };
@@ -88,6 +90,8 @@ export function ProfileEditor({ mode, onDone, onCancel }: { mode: EditorMode; on
   const [parse, setParse] = useState<ParseState>({ status: 'idle' });
   const [submit, setSubmit] = useState<SubmitState>({ status: 'idle' });
   const [test, setTest] = useState<TestState>({ status: 'idle' });
+  const [hops, setHops] = useState<HopDraft[]>((editing?.sshHops ?? []).map(draftOf));
+  const [hopSecrets, setHopSecrets] = useState<HopSecretDrafts>({});
   const inFlight = useRef<AbortController | null>(null);
   const parseSeq = useRef(0);
   const uriInput = useRef<HTMLInputElement>(null);
@@ -139,13 +143,24 @@ export function ProfileEditor({ mode, onDone, onCancel }: { mode: EditorMode; on
   }
 
   function secretInput() {
-    const out: Partial<Record<SecretField, string | null>> = {};
+    const out: Partial<Record<SecretField, string | null>> & { ssh?: { hop: number; password?: string; passphrase?: string }[] } = {};
     for (const f of SECRET_FIELDS) {
       if (secrets[f.field] !== '') out[f.field] = secrets[f.field];
       else if (forget.has(f.field)) out[f.field] = null;
     }
+    // Only hops that still exist, and only the secret their login uses.
+    const ssh = hops.flatMap((h, i) => {
+      const s = hopSecrets[i + 1];
+      const password = h.auth === 'password' && s?.password ? s.password : undefined;
+      const passphrase = h.auth === 'key' && s?.passphrase ? s.passphrase : undefined;
+      return password || passphrase ? [{ hop: i + 1, ...(password ? { password } : {}), ...(passphrase ? { passphrase } : {}) }] : [];
+    });
+    if (ssh.length > 0) out.ssh = ssh;
     return out;
   }
+
+  const sshHops = hopsOf(hops);
+  const hopsChanged = JSON.stringify(sshHops) !== JSON.stringify(editing?.sshHops ?? []);
 
   function commonInput() {
     const tagList = tags
@@ -160,6 +175,7 @@ export function ProfileEditor({ mode, onDone, onCancel }: { mode: EditorMode; on
       ...((editing ? (editing.color ?? 'none') !== color : color !== 'none') ? { color } : {}),
       ...(Object.keys(s).length ? { secrets: s } : {}),
       ...(insecure.length && trusted ? { trustInsecureTls: insecure } : {}),
+      ...(hopsChanged ? { sshHops } : {}),
     };
   }
 
@@ -184,6 +200,7 @@ export function ProfileEditor({ mode, onDone, onCancel }: { mode: EditorMode; on
       inFlight.current = null;
       upsert(saved);
       setSecrets({ password: '', tlsKeyPassword: '', proxyPassword: '' });
+      setHopSecrets({});
       setForget(new Set());
       if (editing) {
         setSubmit({ status: 'idle', notice: `Saved ${saved.name}.` });
@@ -199,6 +216,7 @@ export function ProfileEditor({ mode, onDone, onCancel }: { mode: EditorMode; on
       setShowForm(false);
       setParse({ status: 'idle' });
       setTest({ status: 'idle' });
+      setHops([]);
       setSubmit({ status: 'idle', notice: connect ? `Added ${saved.name}. Monitoring has started.` : `Saved ${saved.name} without connecting.` });
       onDone?.();
     } catch (err) {
@@ -220,6 +238,8 @@ export function ProfileEditor({ mode, onDone, onCancel }: { mode: EditorMode; on
         ...(uriChanged || !editing ? { uri: uri.trim() } : {}),
         ...(Object.keys(secretInput()).length ? { secrets: secretInput() } : {}),
         ...(insecure.length && trusted ? { trustInsecureTls: insecure } : {}),
+        // The test runs what the form shows, hops included.
+        ...(editing || sshHops.length > 0 ? { sshHops } : {}),
         discover,
       });
       setTest({ status: 'ready', result });
@@ -348,6 +368,15 @@ export function ProfileEditor({ mode, onDone, onCancel }: { mode: EditorMode; on
         </label>
       </div>
 
+      <SshHopsEditor
+        hops={hops}
+        onChange={setHops}
+        secrets={hopSecrets}
+        onSecret={(hop, kind, value) => setHopSecrets((x) => ({ ...x, [hop]: { ...x[hop], [kind]: value } }))}
+        statusOf={(kind) => editing?.secrets?.find((s) => s.kind === kind)}
+        disabled={busy}
+      />
+
       <details className="form-fields" open={showForm} onToggle={(e) => setShowForm((e.target as HTMLDetailsElement).open)}>
         <summary>Connection options{f ? '' : ' (fill in the URI first, or paste one)'}</summary>
         {/* Remounted when the form changes from outside (a pasted URI), so every field shows it. */}
@@ -387,13 +416,14 @@ export function ProfileEditor({ mode, onDone, onCancel }: { mode: EditorMode; on
             <span className="state-title">{editing ? 'Could not save the changes.' : 'Could not add the connection.'}</span> <ErrorText error={submit.error} />
           </p>
         ) : null}
+        {submit.status === 'error' && hostKeyProblemOf(submit.error) ? <HostKeyPrompt problem={hostKeyProblemOf(submit.error)!} onResolved={() => setSubmit({ status: 'idle', notice: 'Host key trusted: add the connection again.' })} /> : null}
         {submit.status === 'idle' && submit.notice ? (
           <p role="status" className="notice">
             {submit.notice}
           </p>
         ) : null}
       </div>
-      {test.status === 'ready' ? <ConnectionTestPanel result={test.result} /> : null}
+      {test.status === 'ready' ? <ConnectionTestPanel result={test.result} onRetest={() => void runTest()} /> : null}
       {test.status === 'error' ? (
         <p className="form-error test-error">
           <span className="state-title">The test could not run.</span> <ErrorText error={test.error} />
