@@ -157,7 +157,9 @@ export function rebuildIncidents(store: EventStore): number {
       const kinds = new Set<IncidentKind>();
       for (const s of c) kinds.add(kindOf(s)!);
       const ordered = PRIORITY.filter((k) => kinds.has(k));
-      const kind = ordered[0]!;
+      // A primary stepping down because its process is stopping is part of the shutdown, not the story.
+      const shutdownOnly = kinds.has('restart') && c.some((s) => s.kind === 'shutdown') && !c.some((s) => s.kind === 'election-won' || s.kind === 'restart');
+      const kind = shutdownOnly && (ordered[0] === 'stepdown' || ordered[0] === 'state-change') ? 'restart' : ordered[0]!;
       const start = Math.min(...c.map((s) => s.ts));
       const stop = Math.max(...c.map((s) => s.end));
       const nodeIxs = [...new Set(c.map((s) => s.node))];
@@ -165,7 +167,7 @@ export function rebuildIncidents(store: EventStore): number {
       for (const e of errorIds.all(start - t.marginMs, stop + t.marginMs)) if (nodeIxs.includes(e.node_ix)) evidence.push(e.id);
       const ops = opsAround(nodeIxs, start - t.marginMs, stop + t.marginMs);
       const summary = { kinds: ordered, signals: c.length, failedOperations: ops.failed, operations: ops.n, maxDurationMs: ops.maxMs, topErrors: ops.top, marginMs: t.marginMs };
-      insert.run(kind, titleOf(store, kind, c), start, stop, JSON.stringify(nodeIxs.map((ix) => store.nodeName(ix))), JSON.stringify(summary), JSON.stringify(evidence.slice(0, MAX_EVIDENCE)));
+      insert.run(kind, titleOf(store, kind, c), start, stop, JSON.stringify(nodeIxs.map((ix) => store.nodeName(ix)).sort()), JSON.stringify(summary), JSON.stringify(evidence.slice(0, MAX_EVIDENCE)));
       made++;
     }
   })();
@@ -180,8 +182,9 @@ function titleOf(store: EventStore, kind: IncidentKind, c: Sig[]): string {
       const winners = nodesOf((s) => s.kind === 'election-won' || (s.kind === 'state' && s.detail.endsWith('→PRIMARY')));
       const term = c.find((s) => s.kind === 'election-won' && /^term \d+$/.test(s.detail))?.detail;
       const losers = nodesOf((s) => (s.kind === 'state' && s.detail.startsWith('PRIMARY→')) || s.kind === 'stepdown');
+      const started = nodesOf((s) => s.kind === 'restart');
       const who = winners.length > 0 ? `${winners.join(', ')} became PRIMARY` : 'an election was held';
-      return `Election: ${who}${term ? ` (${term})` : ''}${losers.length > 0 ? `; ${losers.join(', ')} stepped down` : ''}`;
+      return `Election: ${who}${term ? ` (${term})` : ''}${losers.length > 0 ? `; ${losers.join(', ')} stepped down` : ''}${started.length > 0 ? `, after ${started.join(', ')} started` : ''}`;
     }
     case 'stepdown':
       return `Stepdown: ${nodesOf((s) => s.kind === 'stepdown' || (s.kind === 'state' && s.detail.startsWith('PRIMARY→'))).join(', ')} stepped down`;
@@ -190,8 +193,10 @@ function titleOf(store: EventStore, kind: IncidentKind, c: Sig[]): string {
     case 'restart': {
       const started = nodesOf((s) => s.kind === 'restart');
       const stopped = nodesOf((s) => s.kind === 'shutdown');
-      if (started.length > 0) return `Restart of ${started.join(', ')}`;
-      return `Shutdown of ${stopped.join(', ')}`;
+      const down = nodesOf((s) => s.kind === 'stepdown' || (s.kind === 'state' && s.detail.startsWith('PRIMARY→')));
+      const also = down.length > 0 ? `; ${down.join(', ')} stepped down` : '';
+      if (started.length > 0) return `Restart of ${started.join(', ')}${also}`;
+      return `Shutdown of ${stopped.join(', ')}${also}`;
     }
     case 'connection-storm': {
       const s = c.find((x) => x.kind === 'storm')!;

@@ -19,3 +19,5 @@ export {
 } from './event-queries';
 export { rebuildIncidents, listIncidents, incidentDetail, nodeLabel, INCIDENT_TUNING } from './incident-detector';
 export { importInputs, type LocalImportOptions, type LocalImportProgress } from './local-import';
+export { MetricStoreRanking, LogRateRanking, rankMovers, moverScore, type RankingSource, type RankingWindow } from './ranking';
+export { summarizeWindow, type WindowQuery } from './window-summary';

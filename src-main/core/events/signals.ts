@@ -15,10 +15,11 @@ export interface Signal {
 const ELECTION_STARTED = new Set([4615652, 4615661, 21437, 21438, 21444, 4615660, 21460, 4615606]);
 const ELECTION_WON = new Set([21450]);
 /** replSetStepDown, handing off, stepping down on a higher term, stepdown for shutdown/priority. */
-const STEPDOWN = new Set([21579, 21580, 21347, 21346, 21583, 6015319, 4784900, 21372]);
+const STEPDOWN = new Set([21579, 21580, 21347, 21346, 21583, 6015319, 21372]);
 /** Rollback ID bookkeeping at start-up is not a rollback. */
 const NOT_ROLLBACK = new Set([21533, 4280502, 21312, 21531, 21532]);
-const SHUTDOWN = new Set([23138, 20565, 23139]);
+/** "Shutting down", "Now exiting", and the coordinator stepping down because the process is stopping. */
+const SHUTDOWN = new Set([23138, 20565, 23139, 4784900]);
 
 const LEGACY_ELECTION_WON = /\b(election succeeded|elected as primary|i am primary|won election)\b/i;
 const LEGACY_ELECTION = /\b(starting an election|running for election|standing for election|conducting a dry run election|dry election run)\b/i;
