@@ -7,6 +7,9 @@
 // - SEC-S2 on a running deployment (ssh2's server, which counts authentication attempts): the host key
 //   changes → refused with 0 authentication attempts, the node shows host-key-changed with the old and
 //   new fingerprints, other nodes keep polling, and only the explicit, audited replace brings it back.
+// - REL-S5 at the node: the bastion's password changes under a running deployment → the node shows
+//   ssh-auth-failed (never "auth failed (18)"), attempts follow the backoff, and the new password
+//   entered in the editor brings it back at once.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,5 +188,59 @@ describe('SEC-S2: the host key changes under a running deployment', () => {
     const replaced = t.core.audit.list({ action: 'ssh.hostkey.replace' });
     expect(replaced.map((r) => r.kind).sort()).toEqual(['intent', 'outcome']);
     expect(JSON.stringify(replaced)).toContain(s1.fingerprint);
+  });
+});
+
+describe('REL-S5: the SSH password changes under a running deployment', () => {
+  let sim: Simulator;
+  let s1: Ssh2ServerHandle;
+  let s2: Ssh2ServerHandle | undefined;
+  let t: TestCore;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ me: 'db.pw.bastion:27017' });
+    t = coreFor(null);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await s1?.close();
+    await s2?.close();
+    await sim?.stop();
+  });
+
+  it('REL-S5: ssh-auth-failed on the node, no tight retry loop, and the new password recovers it', async () => {
+    const hostKey = generateHostKey();
+    s1 = await startSsh2Server({ hostKey, users: [{ username: 'ops', password: 'first-password' }] });
+    const k = await t.client.invoke('connections.checkHostKey', { host: s1.host, port: s1.port });
+    await t.client.invoke('connections.trustHostKey', { challenge: k.challenge });
+    const c = await t.client.invoke('connections.add', {
+      uri: `mongodb://${sim.address}/`,
+      name: 'password bastion',
+      sshHops: [{ host: s1.host, port: s1.port, username: 'ops', auth: 'password' }],
+      secrets: { ssh: [{ hop: 1, password: 'first-password' }] },
+    });
+    expect(c.secrets).toEqual([expect.objectContaining({ kind: 'ssh-password:1' })]);
+    const id = c.nodes[0]!.id;
+    await eventually(async () => ((await node(t, id)).status.state === 'monitoring' ? true : undefined), 10_000, 'monitoring');
+
+    const port = s1.port;
+    s1.resetAll();
+    await s1.close();
+    s2 = await startSsh2Server({ hostKey, port, users: [{ username: 'ops', password: 'second-password' }] });
+    const n = await eventually(async () => {
+      const x = await node(t, id);
+      return x.status.state === 'ssh-auth-failed' ? x : undefined;
+    }, 10_000, 'ssh-auth-failed');
+    expect(n.status.ssh).toMatchObject({ kind: 'auth-failed', hop: 1 });
+    expect(n.status.reason).toMatch(/SSH authentication to SSH host ops@127\.0\.0\.1:\d+ failed \(tried: password; the server accepts: password\)/);
+    expect(n.status.reason).not.toMatch(/code 18/);
+    // The tunnel's backoff decides: within 3 s of 250/500/1000/2000 ms waits, at most 5 attempts, not one per poll.
+    const passwordTries = () => s2!.authAttempts.filter((a) => a.method === 'password').length;
+    const before = passwordTries();
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(passwordTries() - before).toBeLessThanOrEqual(4);
+
+    await t.client.invoke('connections.update', { id: c.id, secrets: { ssh: [{ hop: 1, password: 'second-password' }] } });
+    await eventually(async () => ((await node(t, id)).status.state === 'monitoring' ? true : undefined), 5000, 'monitoring with the new password');
   });
 });
