@@ -133,6 +133,27 @@ describe('discovery and monitoring of a replica set whose names resolve only at 
   });
 });
 
+describe('changing the hops of a connected profile', () => {
+  it('tries the new chain first, then swaps: the members keep their ids and polling goes on through B alone', async () => {
+    const c = (await list()).find((x) => x.name === 'behind two bastions')!;
+    const ids = c.nodes.map((n) => n.id).sort();
+    const failed = await t.client.invoke('connections.update', { id: c.id, sshHops: [{ ...dep.oneHop()[0]!, port: dep.b.port + 1 }] }).catch((e: unknown) => e);
+    // A chain that does not work changes nothing.
+    expect(failed).toMatchObject({ code: 'E_UNREACHABLE', details: { sshKind: 'refused', hop: 1 } });
+    expect((await byId(c.id)).sshHops).toHaveLength(2);
+    const updated = await t.client.invoke('connections.update', { id: c.id, sshHops: dep.oneHop() });
+    expect(updated.sshHops).toHaveLength(1);
+    expect(updated.tunnel?.hops).toHaveLength(1);
+    expect(updated.nodes.map((n) => n.id).sort()).toEqual(ids);
+    const since = Date.now();
+    const counts = new Map(sampled);
+    await eventually(() => (updated.nodes.every((n) => (sampled.get(nodeEntityKey(n.id as NodeId)) ?? 0) > (counts.get(nodeEntityKey(n.id as NodeId)) ?? 0)) ? true : undefined), 15_000, 'samples through B alone');
+    expect(Date.now() - since).toBeLessThan(15_000);
+    // The two-hop tunnel is gone: its close is audited.
+    expect(t.core.audit.list({ action: 'ssh.tunnel.close' }).some((r) => r.target === c.id)).toBe(true);
+  });
+});
+
 describe('a single hop', () => {
   it('reaches a member through B alone with a plain key', async () => {
     const hops: SshHopInput[] = dep.oneHop();
