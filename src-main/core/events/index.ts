@@ -21,3 +21,5 @@ export { rebuildIncidents, listIncidents, incidentDetail, nodeLabel, INCIDENT_TU
 export { importInputs, type LocalImportOptions, type LocalImportProgress } from './local-import';
 export { MetricStoreRanking, LogRateRanking, rankMovers, moverScore, type RankingSource, type RankingWindow } from './ranking';
 export { summarizeWindow, type WindowQuery } from './window-summary';
+export { RemoteLogFollower, type RemoteCursor, type FollowOptions } from './remote-log-follower';
+export { GetLogPoller, type GetLogPort, type GetLogCursor, type PollResult } from './get-log-poller';

@@ -9,6 +9,7 @@ import {
   serverStatusCommand,
 } from './diagnostic.commands';
 import { aggregateCommand, dbStatsCommand, findCommand, listCollectionsCommand, listDatabasesCommand, replSetStepDownCommand, topCommand } from './data.commands';
+import { getLogCommand } from './get-log.command';
 import { helloCommand, isMasterCommand } from './hello.command';
 import { replSetGetConfigCommand, replSetGetStatusCommand } from './replication.commands';
 
@@ -32,5 +33,6 @@ export function defaultCommandTable(): CommandTable {
     .register(dbStatsCommand)
     .register(topCommand)
     .register(aggregateCommand)
-    .register(findCommand);
+    .register(findCommand)
+    .register(getLogCommand);
 }
