@@ -26,6 +26,12 @@ const ClusterPage = lazy(() => import('../features/cluster').then((m) => ({ defa
 const ReplicationPage = lazy(() => import('../features/replication').then((m) => ({ default: m.ReplicationPage })));
 const ComparePage = lazy(() => import('../features/compare').then((m) => ({ default: m.ComparePage })));
 const CollectionsPage = lazy(() => import('../features/collections').then((m) => ({ default: m.CollectionsPage })));
+const ImportsPage = lazy(() => import('../features/imports').then((m) => ({ default: m.ImportsPage })));
+const ImportViewPage = lazy(() => import('../features/imports').then((m) => ({ default: m.ImportViewPage })));
+const SeriesBrowserPage = lazy(() => import('../features/imports').then((m) => ({ default: m.SeriesBrowserPage })));
+const HostPage = lazy(() => import('../features/host').then((m) => ({ default: m.HostPage })));
+/** `<from>/<to>` in ms since the epoch after an id: a page opened on a fixed time range. */
+const msRange = (a: string | undefined, b: string | undefined) => (a && b && /^\d{1,15}$/.test(a) && /^\d{1,15}$/.test(b) && Number(a) < Number(b) ? { from: a, to: b } : null);
 const loading = <LoadingState>Loading…</LoadingState>;
 const one = (name: string) => (s: string[]) => (s.length === 2 && s[0] === name && s[1] ? { id: s[1] } : null);
 
@@ -44,10 +50,10 @@ export const ROUTES: readonly RouteDef[] = [
   },
   {
     id: 'node',
-    match: (s) => (s.length === 2 && s[0] === 'node' && s[1] ? { nodeId: s[1] } : null),
+    match: (s) => (s.length === 2 && s[0] === 'node' && s[1] ? { nodeId: s[1] } : s.length === 4 && s[0] === 'node' && s[1] && msRange(s[2], s[3]) ? { nodeId: s[1], ...msRange(s[2], s[3]) } : null),
     render: (p) => (
       <Suspense fallback={<LoadingState>Loading…</LoadingState>}>
-        <NodePage nodeId={p.nodeId!} />
+        <NodePage key={`${p.nodeId}/${p.from ?? ''}/${p.to ?? ''}`} nodeId={p.nodeId!} {...(p.from && p.to ? { initialRange: { kind: 'custom' as const, from: Number(p.from), to: Number(p.to) } } : {})} />
       </Suspense>
     ),
     navId: 'overview',
@@ -81,6 +87,30 @@ export const ROUTES: readonly RouteDef[] = [
     match: (s) => (s.length === 1 && s[0] === 'compare' ? {} : null),
     render: () => <Suspense fallback={loading}>{<ComparePage />}</Suspense>,
     nav: { label: 'Compare', href: '#/compare' },
+  },
+  {
+    id: 'imports',
+    match: (s) => (s.length === 1 && s[0] === 'imports' ? {} : null),
+    render: () => <Suspense fallback={loading}>{<ImportsPage />}</Suspense>,
+    nav: { label: 'Imports', href: '#/imports' },
+  },
+  {
+    id: 'import',
+    match: (s) => (s.length === 2 && s[0] === 'imports' && /^\d{1,12}$/.test(s[1] ?? '') ? { id: s[1]! } : null),
+    render: (p) => <Suspense fallback={loading}>{<ImportViewPage key={p.id} id={Number(p.id)} />}</Suspense>,
+    navId: 'imports',
+  },
+  {
+    id: 'host',
+    match: (s) => (s[0] === 'host' && s[1] && (s.length === 2 || (s.length === 4 && msRange(s[2], s[3]))) ? { id: s[1], ...(msRange(s[2], s[3]) ?? {}) } : null),
+    render: (p) => <Suspense fallback={loading}>{<HostPage key={`${p.id}/${p.from ?? ''}`} hostId={p.id!} {...(p.from && p.to ? { from: Number(p.from), to: Number(p.to) } : {})} />}</Suspense>,
+    navId: 'imports',
+  },
+  {
+    id: 'series',
+    match: (s) => (s.length === 2 && s[0] === 'series' && /^(node|host):.+$/.test(s[1] ?? '') ? { entity: s[1]! } : null),
+    render: (p) => <Suspense fallback={loading}>{<SeriesBrowserPage key={p.entity} entity={p.entity!} />}</Suspense>,
+    navId: 'imports',
   },
 ];
 

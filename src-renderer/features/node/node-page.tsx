@@ -16,14 +16,16 @@ export interface NodePageProps {
   nodeId: string;
   /** The clock for the backfill window; must be a stable function. */
   now?: () => number;
+  /** The range the page opens on (an FTDC import's), instead of live. */
+  initialRange?: TimeRange;
 }
 
 /** One node's dashboard: every group of charts over one time range, with one crosshair. */
-export function NodePage({ nodeId, now = Date.now }: NodePageProps) {
+export function NodePage({ nodeId, now = Date.now, initialRange }: NodePageProps) {
   const entry = useNodeEntry(nodeId);
   const { epoch } = useTransportState();
   const [attempt, setAttempt] = useState(0);
-  const [range, setRange] = useState<TimeRange>({ kind: 'live' });
+  const [range, setRange] = useState<TimeRange>(initialRange ?? { kind: 'live' });
 
   if (entry === null) {
     return (

@@ -1,0 +1,217 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { FtdcImportPreview, FtdcImportProgress, FtdcImportResult } from '../../../src-shared/contract';
+import { toBaleenError } from '../../../src-shared/contract/client';
+import type { BaleenError } from '../../../src-shared/domain/errors';
+import { useClient } from '../../client';
+import { ErrorText } from '../../components/state-views';
+import { formatBytes, formatCompact, formatDateTime } from '../../lib/format';
+import { importHref } from './import-links';
+
+/**
+ * The import dialog. The core reads the files (in the browser build there is no file picker that
+ * could hand the core a path, so the user types one that exists where Baleen runs); a check shows
+ * sizes and earlier imports first; progress arrives as `ftdc.progress` events for this job; Cancel
+ * aborts the call and the core keeps nothing of it.
+ */
+type Step =
+  | { kind: 'editing' }
+  | { kind: 'checking' }
+  | { kind: 'checked'; preview: FtdcImportPreview }
+  | { kind: 'importing'; progress: FtdcImportProgress | null }
+  | { kind: 'done'; result: FtdcImportResult }
+  | { kind: 'error'; error: Pick<BaleenError, 'code' | 'message'>; cancelled: boolean };
+
+export function pathsOf(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}
+
+const newJobId = () => `imp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+
+export function progressText(p: FtdcImportProgress): string {
+  if (p.phase === 'checking') return 'Checking the files…';
+  const file = p.filesTotal > 0 ? `file ${Math.min(p.filesDone + 1, p.filesTotal)} of ${p.filesTotal}` : 'reading';
+  const bad = p.errors > 0 ? `, ${p.errors} bad chunk${p.errors === 1 ? '' : 's'} skipped` : '';
+  return `Importing ${file}: ${p.chunks} chunks, ${formatCompact(p.samples)} samples, ${formatCompact(p.values)} values${bad}`;
+}
+
+export interface ImportDialogProps {
+  onClose: () => void;
+  onImported: (result: FtdcImportResult) => void;
+}
+
+export function FtdcImportDialog({ onClose, onImported }: ImportDialogProps) {
+  const client = useClient();
+  const [text, setText] = useState('');
+  const [label, setLabel] = useState('');
+  const [step, setStep] = useState<Step>({ kind: 'editing' });
+  const abort = useRef<AbortController | null>(null);
+  const pathsId = useId();
+  const labelId = useId();
+  const paths = pathsOf(text);
+  const busy = step.kind === 'checking' || step.kind === 'importing';
+
+  // Leaving the page cancels a running import: nothing half-imported stays behind.
+  useEffect(() => () => abort.current?.abort(), []);
+
+  async function check() {
+    setStep({ kind: 'checking' });
+    try {
+      setStep({ kind: 'checked', preview: await client.invoke('ftdc.preview', { paths }) });
+    } catch (e) {
+      setStep({ kind: 'error', error: toBaleenError(e), cancelled: false });
+    }
+  }
+
+  async function run() {
+    const jobId = newJobId();
+    const ac = new AbortController();
+    abort.current = ac;
+    setStep({ kind: 'importing', progress: null });
+    const off = client.on('ftdc.progress', (p) => {
+      if (p.jobId === jobId && (p.phase === 'importing' || p.phase === 'checking')) setStep((s) => (s.kind === 'importing' ? { kind: 'importing', progress: p } : s));
+    });
+    try {
+      const result = await client.invoke('ftdc.import', { paths, jobId, ...(label.trim() ? { label: label.trim() } : {}) }, { signal: ac.signal });
+      setStep({ kind: 'done', result });
+      onImported(result);
+    } catch (e) {
+      const err = toBaleenError(e);
+      setStep({ kind: 'error', error: err, cancelled: err.code === 'E_CANCELLED' });
+    } finally {
+      off();
+      abort.current = null;
+    }
+  }
+
+  const p = step.kind === 'importing' ? step.progress : null;
+  const pct = p && p.bytesTotal > 0 ? Math.round((100 * p.bytesDone) / p.bytesTotal) : 0;
+
+  return (
+    <section className="import-dialog" role="dialog" aria-modal="false" aria-labelledby={`${pathsId}-title`}>
+      <h2 id={`${pathsId}-title`}>Import FTDC</h2>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!busy && paths.length > 0) void run();
+        }}
+      >
+        <div className="field">
+          <label htmlFor={pathsId}>Paths on the machine running Baleen</label>
+          <textarea
+            id={pathsId}
+            rows={3}
+            value={text}
+            disabled={busy}
+            spellCheck={false}
+            placeholder="/home/me/cases/4711/diagnostic.data"
+            onChange={(e) => {
+              setText(e.target.value);
+              if (step.kind !== 'editing') setStep({ kind: 'editing' });
+            }}
+          />
+          <p className="muted">A diagnostic.data folder, metrics.* files, or a .tar, .tar.gz or .zip of them; one path per line.</p>
+        </div>
+        <div className="field">
+          <label htmlFor={labelId}>Label (optional)</label>
+          <input id={labelId} value={label} disabled={busy} maxLength={200} onChange={(e) => setLabel(e.target.value)} />
+        </div>
+        <div className="actions">
+          <button type="button" disabled={busy || paths.length === 0} onClick={() => void check()}>
+            Check files
+          </button>
+          <button type="submit" disabled={busy || paths.length === 0}>
+            Import
+          </button>
+          {step.kind === 'importing' ? (
+            <button type="button" onClick={() => abort.current?.abort()}>
+              Cancel import
+            </button>
+          ) : (
+            <button type="button" disabled={busy} onClick={onClose}>
+              Close
+            </button>
+          )}
+        </div>
+      </form>
+      {step.kind === 'checking' ? <p role="status">Checking the files…</p> : null}
+      {step.kind === 'checked' ? (
+        <div className="import-preview">
+          <table className="overview-table">
+            <caption>
+              {step.preview.files.length} file{step.preview.files.length === 1 ? '' : 's'}, {formatBytes(step.preview.totalBytes)}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                <th scope="col">Size</th>
+                <th scope="col">Already imported</th>
+              </tr>
+            </thead>
+            <tbody>
+              {step.preview.files.map((f) => (
+                <tr key={f.path}>
+                  <td className="path">{f.path}</td>
+                  <td>{formatBytes(f.bytes)}</td>
+                  <td>{f.importedAs === null ? 'no' : <a href={importHref(f.importedAs)}>yes, import {f.importedAs}</a>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {step.kind === 'importing' ? (
+        <div className="import-progress">
+          <progress max={100} value={pct} aria-label="Import progress" />
+          <p role="status" data-chunks={p?.chunks ?? 0} data-samples={p?.samples ?? 0}>
+            {p ? progressText(p) : 'Starting…'}
+          </p>
+          {p?.lastError ? (
+            <p className="muted">
+              Skipped a bad chunk in {p.lastError.file} at offset {p.lastError.offset}: {p.lastError.message}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+      {step.kind === 'done' ? <ImportOutcome result={step.result} /> : null}
+      {step.kind === 'error' ? (
+        <p role="alert" className="form-error">
+          {step.cancelled ? 'Import cancelled: nothing of it was kept.' : <ErrorText error={step.error} />}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function ImportOutcome({ result }: { result: FtdcImportResult }) {
+  if (result.status === 'duplicate') {
+    return (
+      <p role="status">
+        These files were imported before ({result.importIds.map((id, i) => (
+          <span key={id}>
+            {i > 0 ? ', ' : ''}
+            <a href={importHref(id)}>import {id}</a>
+          </span>
+        ))}
+        ): nothing new to read.
+      </p>
+    );
+  }
+  const s = result.import;
+  return (
+    <div role="status" className="import-outcome" data-import-id={s.id}>
+      <p>
+        Imported <a href={importHref(s.id)}>{s.label}</a>: {formatCompact(s.samples)} samples ({formatCompact(s.values)} values)
+        {s.firstTs !== null && s.lastTs !== null ? ` from ${formatDateTime(s.firstTs)} to ${formatDateTime(s.lastTs)}` : ''}.
+      </p>
+      {s.errorCount > 0 ? (
+        <p className="muted">
+          {s.errorCount} bad chunk{s.errorCount === 1 ? ' was' : 's were'} skipped; see the import for where.
+        </p>
+      ) : null}
+      {result.skippedFiles.length > 0 ? <p className="muted">{result.skippedFiles.length} file(s) were already imported and were skipped.</p> : null}
+    </div>
+  );
+}
