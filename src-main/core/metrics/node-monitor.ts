@@ -339,7 +339,10 @@ export class NodeMonitor {
     if (!changed) return;
     const unavailable: Record<string, string> = {};
     for (const m of metricsOf(s.collector.source)) unavailable[m.id] = reason;
-    this.recordUnavailable(s.collector.source, unavailable, this.o.clock.now());
+    const now = this.o.clock.now();
+    this.recordUnavailable(s.collector.source, unavailable, now);
+    // Live charts learn it now, not at their next reload.
+    this.o.bus.emit('metrics.samples', { entity: this.entity, ts: now, values: {}, unavailable });
     this.emitPollStatus();
   }
 

@@ -275,7 +275,8 @@ export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOp
       confine: true,
       formatter: (params: unknown) => renderTooltip(params, model),
     },
-    xAxis: { type: 'time', min: model.window.from, max: model.window.to, axisLabel: { hideOverlap: true } },
+    // No snapping: the crosshair stays where the user points (inside a gap too), the same instant on every chart.
+    xAxis: { type: 'time', min: model.window.from, max: model.window.to, axisLabel: { hideOverlap: true }, axisPointer: { snap: false } },
     yAxis: model.axes.map((name, i) => {
       const step = binaryInterval(model, i);
       return {

@@ -71,7 +71,11 @@ export function ChartPanel({ spec, live, hint, group, onBrush, markers, title, t
           'data-unavailable': model.unavailable.map((u) => u.metric).join(' '),
           'data-last-values': lastValues(model),
           'data-markers': String(model.markers.length),
+          'data-marker-ts': model.markers.map((m) => m.ts).join(' '),
           'data-gaps': String(model.gaps.length),
+          // The x range drawn, so a test can point at a time without reading pixels.
+          'data-window': `${Math.round(model.window.from)} ${Math.round(model.window.to)}`,
+          'data-axes': String(model.axes.length),
         }}
       />
       {note ? <p className="chart-note">{note}</p> : null}
