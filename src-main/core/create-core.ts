@@ -11,6 +11,7 @@ import { directDialer } from './connections/dialer';
 import { ConnectionManager, type ConnectionSeams, type MonitoringSettings, type TunnelTuning } from './connections/connection-manager';
 import { HostKeyVerifier, SqliteHostKeyStore } from './tunnels';
 import { EventBus } from './events';
+import { logHandlers, openEventStore, type LogCore } from './events/log-handlers';
 import { FtdcImportService, ImportRegistry } from './imports';
 import { DemoService } from './metrics/demo.service';
 import { queryWithDerived } from './metrics/derived-query';
@@ -59,6 +60,8 @@ export interface Core {
   connections: ConnectionManager;
   /** FTDC imports (offline sets in the metric store). */
   imports: FtdcImportService;
+  /** Log sources and the event store (events.db). */
+  logs: LogCore;
   settings: PollingSettingsStore;
   scheduler: PollScheduler;
   /** Starts the simulated demo set inside this core and adds it as a connection. */
@@ -149,6 +152,7 @@ export function createCore(deps: CoreDeps): Core {
     emit: (p) => events.emit('ftdc.progress', p),
     onNodesChanged: () => events.emit('connections.changed', { connections: connections.list() }),
   });
+  const logs = openEventStore({ sqlite: deps.sqlite, dataDir: deps.dataDir, clock, log: log.child('logs'), config, audit, metrics: store, connections, bus: events });
   const startedAt = clock.now();
   connections.restore();
   demo.restoreIfSaved();
@@ -226,6 +230,7 @@ export function createCore(deps: CoreDeps): Core {
     'ftdc.list': () => imports.list(),
     'ftdc.delete': (input, ctx) => imports.delete(input.id, actorOf(ctx), ctx.signal),
     'ftdc.facts': (input) => imports.facts(input.entity),
+    ...logHandlers(logs, actorOf),
   };
 
   let disposed = false;
@@ -236,6 +241,7 @@ export function createCore(deps: CoreDeps): Core {
     store,
     connections,
     imports,
+    logs,
     settings,
     scheduler,
     startDemo: (actor = 'system') => demo.start(actor, new AbortController().signal),
@@ -243,6 +249,8 @@ export function createCore(deps: CoreDeps): Core {
       if (disposed) return;
       disposed = true;
       offSettings();
+      // Followers first: they poll through connections and write to events.db.
+      await logs.dispose();
       await connections.dispose();
       await demo.dispose();
       offSecretsLost?.();

@@ -2,13 +2,15 @@ import type { z } from 'zod';
 import { appContract } from './app.contract';
 import { connectionsContract } from './connections.contract';
 import { dashboardsContract } from './dashboards.contract';
+import { eventsContract } from './events.contract';
 import { ftdcContract } from './ftdc.contract';
+import { logsContract } from './logs.contract';
 import { metricsContract } from './metrics.contract';
 import { settingsContract } from './settings.contract';
 import { flatten, type FlatEvents, type FlatMethods } from './define';
 
 /** THE API: every service the renderer can reach. Add a service here and nowhere else. */
-export const SERVICES = [appContract, connectionsContract, metricsContract, settingsContract, dashboardsContract, ftdcContract] as const;
+export const SERVICES = [appContract, connectionsContract, metricsContract, settingsContract, dashboardsContract, ftdcContract, logsContract, eventsContract] as const;
 
 export type Methods = FlatMethods<typeof SERVICES>;
 export type Events = FlatEvents<typeof SERVICES>;
@@ -35,4 +37,6 @@ export * from './metrics.contract';
 export * from './settings.contract';
 export * from './dashboards.contract';
 export * from './ftdc.contract';
+export * from './logs.contract';
+export * from './events.contract';
 export { ClientFrame, ServerFrame } from './wire';

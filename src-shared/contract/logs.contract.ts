@@ -11,22 +11,22 @@ import { defineService, method } from './define';
 const Ts = z.number().int();
 const Id = z.number().int().positive();
 
-export const SourceKind = z.enum(['file', 'ssh', 'getLog']);
-export type SourceKind = z.infer<typeof SourceKind>;
+export const LogSourceKind = z.enum(['file', 'ssh', 'getLog']);
+export type LogSourceKind = z.infer<typeof LogSourceKind>;
 
 /** importing → done | error | cancelled; following ⇄ waiting (a follower retrying after a failure) → stopped. */
-export const SourceState = z.enum(['importing', 'done', 'error', 'cancelled', 'following', 'waiting', 'stopped']);
-export type SourceState = z.infer<typeof SourceState>;
+export const LogSourceState = z.enum(['importing', 'done', 'error', 'cancelled', 'following', 'waiting', 'stopped']);
+export type LogSourceState = z.infer<typeof LogSourceState>;
 
-export const SourceInfo = z.object({
+export const LogSourceInfo = z.object({
   id: Id,
-  kind: SourceKind,
+  kind: LogSourceKind,
   /** What the user sees: the path(s) given, `host:/var/log/mongodb/mongod.log`, `getLog on host:port`. */
   label: z.string(),
   nodeId: NodeId.nullable(),
   createdAt: Ts,
   updatedAt: Ts,
-  state: SourceState,
+  state: LogSourceState,
   /** Why the source stopped or is waiting (typed code first: `E_UNREACHABLE: …`). */
   error: z.string().nullable(),
   events: z.number().int().nonnegative(),
@@ -39,11 +39,11 @@ export const SourceInfo = z.object({
   lastTs: Ts.nullable(),
   files: z.array(z.object({ path: z.string(), lines: z.number().int().nonnegative(), bytes: z.number().nonnegative(), error: z.string().nullable() })),
 });
-export type SourceInfo = z.infer<typeof SourceInfo>;
+export type LogSourceInfo = z.infer<typeof LogSourceInfo>;
 
 const PathString = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'paths cannot hold NUL');
 
-export const ImportInput = z
+export const LogImportInput = z
   .object({
     /** Files or folders on the machine running Baleen's core (in the browser build: a server-side path). */
     paths: z.array(PathString).min(1).max(100),
@@ -52,7 +52,7 @@ export const ImportInput = z
   })
   .strict();
 
-export const ImportProgress = z.object({
+export const LogImportProgress = z.object({
   sourceId: Id,
   path: z.string(),
   fileIndex: z.number().int().nonnegative(),
@@ -61,7 +61,7 @@ export const ImportProgress = z.object({
   bytesTotal: z.number().nonnegative(),
   events: z.number().int().nonnegative(),
 });
-export type ImportProgress = z.infer<typeof ImportProgress>;
+export type LogImportProgress = z.infer<typeof LogImportProgress>;
 
 export const FollowRemoteInput = z
   .object({
@@ -368,12 +368,14 @@ export type SessionDetail = z.infer<typeof SessionDetail>;
 export const logsContract = defineService(
   'logs',
   {
-    import: method(ImportInput, SourceInfo),
-    followRemote: method(FollowRemoteInput, SourceInfo),
-    pollGetLog: method(PollGetLogInput, SourceInfo),
-    stopSource: method(SourceRef, SourceInfo),
+    import: method(LogImportInput, LogSourceInfo),
+    followRemote: method(FollowRemoteInput, LogSourceInfo),
+    pollGetLog: method(PollGetLogInput, LogSourceInfo),
+    stopSource: method(SourceRef, LogSourceInfo),
+    /** Polls a followed source (SSH or getLog) now, whatever its interval. */
+    pollNow: method(SourceRef, LogSourceInfo),
     deleteSource: method(SourceRef, z.object({ deleted: z.boolean(), events: z.number().int().nonnegative() })),
-    sources: method(z.object({}).strict(), z.array(SourceInfo)),
+    sources: method(z.object({}).strict(), z.array(LogSourceInfo)),
     nodes: method(z.object({}).strict(), z.array(LogNode)),
     search: method(SearchInput, SearchResult),
     event: method(z.object({ id: Id }).strict(), EventDetail),
@@ -387,8 +389,8 @@ export const logsContract = defineService(
     session: method(z.object({ id: Id }).strict(), SessionDetail),
   },
   {
-    progress: ImportProgress,
+    progress: LogImportProgress,
     /** A source changed (new lines followed, stopped, an error): the views refresh. */
-    source: SourceInfo,
+    source: LogSourceInfo,
   },
 );

@@ -1,4 +1,4 @@
-import type { SourceInfo, SourceKind, SourceState } from '../../../src-shared/contract/logs.contract';
+import type { LogSourceInfo, LogSourceKind, LogSourceState } from '../../../src-shared/contract/logs.contract';
 import { BaleenError } from '../../../src-shared/domain/errors';
 import type { Operation } from '../diagnosis';
 import type { Clock } from '../ports/clock';
@@ -20,12 +20,12 @@ export interface EventStoreOptions {
 
 interface SourceDb {
   id: number;
-  kind: SourceKind;
+  kind: LogSourceKind;
   label: string;
   node_id: string | null;
   created_at: number;
   updated_at: number;
-  state: SourceState;
+  state: LogSourceState;
   error: string | null;
   config: string;
   cursor: string | null;
@@ -39,7 +39,7 @@ interface SourceDb {
 }
 
 export interface SourceRecord {
-  info: SourceInfo;
+  info: LogSourceInfo;
   config: Record<string, unknown>;
   cursor: unknown;
 }
@@ -124,7 +124,7 @@ export class EventStore implements WriterHost {
   // ---------------------------------------------------------------------------------------------
   // Sources.
 
-  createSource(kind: SourceKind, label: string, o: { nodeId?: string | null; config?: Record<string, unknown>; state?: SourceState } = {}): number {
+  createSource(kind: LogSourceKind, label: string, o: { nodeId?: string | null; config?: Record<string, unknown>; state?: LogSourceState } = {}): number {
     const now = this.now();
     return Number(
       this.db
@@ -133,7 +133,7 @@ export class EventStore implements WriterHost {
     );
   }
 
-  setSourceState(id: number, state: SourceState, error: string | null = null): void {
+  setSourceState(id: number, state: LogSourceState, error: string | null = null): void {
     this.db.prepare('UPDATE sources SET state = ?, error = ?, updated_at = ? WHERE id = ?').run(state, error, this.now(), id);
   }
 
@@ -174,7 +174,7 @@ export class EventStore implements WriterHost {
         id: r.id,
         kind: r.kind,
         label: r.label,
-        nodeId: r.node_id as SourceInfo['nodeId'],
+        nodeId: r.node_id as LogSourceInfo['nodeId'],
         createdAt: r.created_at,
         updatedAt: r.updated_at,
         state: r.state,

@@ -58,6 +58,7 @@ export class GetLogPoller {
   private inFlight: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private stopped = false;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly o: {
@@ -114,7 +115,14 @@ export class GetLogPoller {
   }
 
   /** One poll: the lines written since the last one, and a gap event when the ring lost some. */
-  async pollOnce(signal: AbortSignal = this.abort.signal): Promise<PollResult> {
+  /** One poll; polls never overlap (a "poll now" during a scheduled one waits for it). */
+  pollOnce(signal: AbortSignal = this.abort.signal): Promise<PollResult> {
+    const run = this.queue.then(() => this.poll(signal));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async poll(signal: AbortSignal): Promise<PollResult> {
     const { total, lines } = parseReply(await this.o.port.getLog('global', signal));
     const prev = this.cursor;
     let restarted = false;

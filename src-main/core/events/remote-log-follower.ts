@@ -85,6 +85,7 @@ export class RemoteLogFollower {
   private inFlight: Promise<unknown> | undefined;
   private readonly abort = new AbortController();
   private stopped = false;
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly label: string;
 
   constructor(private readonly o: FollowOptions) {
@@ -253,7 +254,14 @@ export class RemoteLogFollower {
   }
 
   /** One poll: rotation check, then everything new. Returns the records written. */
-  async pollOnce(signal: AbortSignal = this.abort.signal): Promise<{ records: number; rotated: boolean }> {
+  /** One poll; polls never overlap (a "poll now" during a scheduled one waits for it). */
+  pollOnce(signal: AbortSignal = this.abort.signal): Promise<{ records: number; rotated: boolean }> {
+    const run = this.queue.then(() => this.poll(signal));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async poll(signal: AbortSignal): Promise<{ records: number; rotated: boolean }> {
     const st = await this.stat(this.o.path, signal);
     let records = 0;
     let rotated = false;
