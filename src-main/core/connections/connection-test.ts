@@ -308,7 +308,9 @@ async function sshSteps(hops: readonly SshHop[], ssh: NonNullable<ConnectionTest
     try {
       await deps.lookup(first.host);
     } catch {
-      return fail(1, Math.round(deps.clock.monotonic() - lastAt), { message: `${n > 1 ? 'SSH jump host 1' : 'SSH host'} ${where(1)} is unreachable: the name ${first.host} does not resolve.`, reason: 'dns', code: 'E_UNREACHABLE' });
+      // Worded as the tunnel words it, so the same failure reads the same in the test and in a node's status.
+      const label = first.label && first.label !== first.host ? ` (${first.label})` : '';
+      return fail(1, Math.round(deps.clock.monotonic() - lastAt), { message: `${n > 1 ? 'SSH jump host 1' : 'SSH host'} ${where(1)}${label} is unreachable: the name ${first.host} does not resolve.`, reason: 'dns', code: 'E_UNREACHABLE' });
     }
   }
   try {
