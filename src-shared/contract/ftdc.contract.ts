@@ -25,6 +25,9 @@ export const FtdcImportFile = z.object({
   bytes: z.number().int().nonnegative(),
   /** sha256 of the whole file (or archive): how a second import of the same bytes is recognised. */
   sha256: z.string(),
+  /** Its first and last sample time (null when it held none, or before it was read). */
+  firstTs: Ts.nullable(),
+  lastTs: Ts.nullable(),
 });
 export type FtdcImportFile = z.infer<typeof FtdcImportFile>;
 
@@ -52,6 +55,11 @@ export const FtdcImportSummary = z.object({
   nodes: z.array(FtdcImportedNode),
   firstTs: Ts.nullable(),
   lastTs: Ts.nullable(),
+  /**
+   * The captures in it: its files' time ranges merged where they overlap or lie within an hour of
+   * each other. A folder often holds captures months apart; a chart of one reads better than of all.
+   */
+  spans: z.array(z.object({ from: Ts, to: Ts })),
   chunks: z.number().int().nonnegative(),
   /** Timestamps imported (FTDC samples). */
   samples: z.number().int().nonnegative(),

@@ -97,6 +97,21 @@ describe('FTDC import over the corpus', () => {
     expect(imported?.nodes.every((n) => n.status.state === 'stopped')).toBe(true);
   }, 180_000);
 
+  itCorpus('an import knows its captures: files months apart are separate spans', async () => {
+    const r = results.get(B1RON);
+    if (r?.status !== 'imported') throw new Error('not imported');
+    const s = await summarizeFtdc([B1RON]);
+    const byFile = new Map(s.files.map((f) => [f.path, f]));
+    for (const f of r.import.files) {
+      expect(f.firstTs === null ? null : new Date(f.firstTs).toISOString()).toBe(byFile.get(f.path)!.firstTs);
+      expect(f.lastTs === null ? null : new Date(f.lastTs).toISOString()).toBe(byFile.get(f.path)!.lastTs);
+    }
+    // 2024-04-16 (one file), then 2025-07-10 (a file and the interim file inside it).
+    expect(r.import.spans.map((x) => new Date(x.from).toISOString().slice(0, 10))).toEqual(['2024-04-16', '2025-07-10']);
+    expect(r.import.spans[0]!.from).toBe(r.import.firstTs);
+    expect(r.import.spans[1]!.to).toBe(r.import.lastTs);
+  });
+
   itCorpus('first and last times match the decoder summary', async () => {
     for (const path of inputs) {
       const r = results.get(path);

@@ -169,7 +169,7 @@ export class FtdcImportService {
       });
       if (!st.isFile()) throw new BaleenError('E_INVALID_INPUT', `${input.path} is not a file`, { path: input.path });
       const { bytes, sha256 } = await sha256Of(input.path, signal);
-      out.push({ input, file: { path: input.path, bytes, sha256 } });
+      out.push({ input, file: { path: input.path, bytes, sha256, firstTs: null, lastTs: null } });
     }
     return out;
   }
@@ -258,6 +258,7 @@ export class FtdcImportService {
     let mapFor: readonly string[] | null = null;
     let firstTs = Infinity;
     let lastTs = -Infinity;
+    const fileRanges = fresh.map(() => ({ firstTs: null as number | null, lastTs: null as number | null }));
     let inputIdx = 0;
     let bytesBefore = 0;
     let lastEmit = -Infinity;
@@ -324,10 +325,13 @@ export class FtdcImportService {
           };
           prog.values += store.appendColumns(batch, current.nodeEntity, event.ts, cols(m.nodeIdx, m.nodeNames)).samples;
           if (m.hostIdx.length > 0) prog.values += store.appendColumns(batch, current.hostEntity, event.ts, cols(m.hostIdx, m.hostNames)).samples;
+          const fr = fileRanges[input]!;
           for (const t of event.ts) {
             if (!Number.isSafeInteger(t)) continue;
             if (t < firstTs) firstTs = t;
             if (t > lastTs) lastTs = t;
+            if (fr.firstTs === null || t < fr.firstTs) fr.firstTs = t;
+            if (fr.lastTs === null || t > fr.lastTs) fr.lastTs = t;
           }
           prog.chunks++;
           prog.samples += event.samples;
@@ -357,7 +361,7 @@ export class FtdcImportService {
         buildInfo: ejson(t.identity.buildInfo),
         getCmdLineOpts: ejson(t.identity.getCmdLineOpts),
       }));
-      registry.finish(batch, totals, meta);
+      registry.finish(batch, totals, meta, fileRanges);
       const finalLabel = labelGiven || nodes.length === 0 ? label : `${nodes.map((n) => n.hostPort).join(', ')} — ${label}`;
       if (finalLabel !== label) registry.relabel(batch, finalLabel);
       this.emit({ ...prog, phase: 'done', file: null, message: null });

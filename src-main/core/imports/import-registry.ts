@@ -50,7 +50,33 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX import_meta_host ON import_meta (host_id);
     `,
   },
+  {
+    version: 2,
+    name: 'time range per file',
+    up: `
+      ALTER TABLE import_files ADD COLUMN first_ts INTEGER;
+      ALTER TABLE import_files ADD COLUMN last_ts INTEGER;
+    `,
+  },
 ];
+
+/** Files closer than this in time are one capture (mongod writes a new file every ~10 MB or restart). */
+export const SPAN_JOIN_MS = 3_600_000;
+
+/** The captures of an import: its files' ranges, merged where they overlap or nearly touch. */
+export function spansOf(files: readonly { firstTs: number | null; lastTs: number | null }[]): { from: number; to: number }[] {
+  const rs = files
+    .filter((f): f is { firstTs: number; lastTs: number } => f.firstTs !== null && f.lastTs !== null)
+    .map((f) => ({ from: f.firstTs, to: f.lastTs }))
+    .sort((a, b) => a.from - b.from);
+  const out: { from: number; to: number }[] = [];
+  for (const r of rs) {
+    const last = out[out.length - 1];
+    if (last && r.from <= last.to + SPAN_JOIN_MS) last.to = Math.max(last.to, r.to);
+    else out.push({ ...r });
+  }
+  return out;
+}
 
 type ImportRow = {
   id: number;
@@ -114,8 +140,10 @@ export class ImportRegistry {
   }
 
   /** The import becomes visible (and its files count as imported) only here. */
-  finish(id: number, t: ImportTotals, meta: readonly NodeMeta[]): void {
+  finish(id: number, t: ImportTotals, meta: readonly NodeMeta[], fileRanges: readonly { firstTs: number | null; lastTs: number | null }[] = []): void {
     this.db.transaction(() => {
+      const rng = this.db.prepare('UPDATE import_files SET first_ts = ?, last_ts = ? WHERE import_id = ? AND seq = ?');
+      fileRanges.forEach((r, i) => rng.run(r.firstTs, r.lastTs, id, i));
       this.db
         .prepare(
           `UPDATE imports SET state = 'done', first_ts = ?, last_ts = ?, chunks = ?, samples = ?, vals = ?, bytes = ?, error_count = ?, errors = ?, nodes = ? WHERE id = ?`,
@@ -151,22 +179,28 @@ export class ImportRegistry {
 
   list(): FtdcImportSummary[] {
     const rows = this.db.prepare<[], ImportRow>(`SELECT * FROM imports WHERE state = 'done' ORDER BY created_at DESC, id DESC`).all();
-    const files = this.db.prepare<[number], { path: string; bytes: number; sha256: string }>('SELECT path, bytes, sha256 FROM import_files WHERE import_id = ? ORDER BY seq');
-    return rows.map((r) => ({
-      id: r.id,
-      label: r.label,
-      createdAt: r.created_at,
-      files: files.all(r.id),
-      nodes: parseJson<FtdcImportedNode[]>(r.nodes, []),
-      firstTs: r.first_ts,
-      lastTs: r.last_ts,
-      chunks: r.chunks,
-      samples: r.samples,
-      values: r.vals,
-      bytes: r.bytes,
-      errors: parseJson<FtdcChunkError[]>(r.errors, []),
-      errorCount: r.error_count,
-    }));
+    const files = this.db.prepare<[number], { path: string; bytes: number; sha256: string; firstTs: number | null; lastTs: number | null }>(
+      'SELECT path, bytes, sha256, first_ts AS firstTs, last_ts AS lastTs FROM import_files WHERE import_id = ? ORDER BY seq',
+    );
+    return rows.map((r) => {
+      const fs = files.all(r.id);
+      return {
+        id: r.id,
+        label: r.label,
+        createdAt: r.created_at,
+        files: fs,
+        spans: spansOf(fs),
+        nodes: parseJson<FtdcImportedNode[]>(r.nodes, []),
+        firstTs: r.first_ts,
+        lastTs: r.last_ts,
+        chunks: r.chunks,
+        samples: r.samples,
+        values: r.vals,
+        bytes: r.bytes,
+        errors: parseJson<FtdcChunkError[]>(r.errors, []),
+        errorCount: r.error_count,
+      };
+    });
   }
 
   get(id: number): FtdcImportSummary | undefined {

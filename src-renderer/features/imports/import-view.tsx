@@ -3,7 +3,7 @@ import type { FtdcImportSummary, FtdcImportedNode } from '../../../src-shared/co
 import { EmptyState, ErrorState, LoadingState } from '../../components/state-views';
 import type { TimeRange } from '../../components/time-range';
 import { TimeRangePicker } from '../../components/time-range-picker';
-import { formatBytes, formatCompact } from '../../lib/format';
+import { formatBytes, formatCompact, formatDateTime } from '../../lib/format';
 import { ChartPanel, NODE_CHARTS, NODE_METRICS, useEntitySeries } from '../dashboard';
 import { HostCharts, hostHref, seriesHref } from '../host';
 import { importsHref, nodeRangeHref } from './import-links';
@@ -31,8 +31,12 @@ export function ImportViewPage({ id }: { id: number }) {
 }
 
 function ImportView({ s }: { s: FtdcImportSummary }) {
-  const initial: TimeRange | null = s.firstTs !== null && s.lastTs !== null ? { kind: 'custom', from: s.firstTs, to: s.lastTs } : null;
+  // The latest capture first: a folder often holds captures months apart, and a chart of all of them is mostly empty.
+  const latest = s.spans[s.spans.length - 1];
+  const initial: TimeRange | null = latest ? { kind: 'custom', from: latest.from, to: latest.to } : null;
   const [range, setRange] = useState<TimeRange | null>(initial);
+  const all = s.firstTs !== null && s.lastTs !== null ? { from: s.firstTs, to: s.lastTs } : null;
+  const isRange = (r: { from: number; to: number }) => range?.kind === 'custom' && range.from === r.from && range.to === r.to;
   return (
     <div className="page import-view" data-import-id={s.id}>
       <header className="node-head">
@@ -46,6 +50,18 @@ function ImportView({ s }: { s: FtdcImportSummary }) {
           <a href={importsHref}>All imports</a>
         </div>
       </header>
+      {s.spans.length > 1 && all ? (
+        <div role="group" aria-label="Captures" className="time-range-presets import-spans">
+          {s.spans.map((r, i) => (
+            <button key={r.from} type="button" aria-pressed={isRange(r)} onClick={() => setRange({ kind: 'custom', ...r })}>
+              Capture {i + 1}: {formatDateTime(r.from)} – {formatDateTime(r.to)}
+            </button>
+          ))}
+          <button type="button" aria-pressed={isRange(all)} onClick={() => setRange({ kind: 'custom', ...all })}>
+            Whole import
+          </button>
+        </div>
+      ) : null}
       {range ? <TimeRangePicker value={range} onChange={setRange} /> : null}
       {s.nodes.map((n) => (
         <ImportedNodeCharts key={n.nodeId} node={n} range={range} onRange={setRange} s={s} />
