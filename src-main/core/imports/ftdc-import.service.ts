@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { EJSON } from 'bson';
 import type { FtdcChunkError, FtdcEntityFacts, FtdcImportedNode, FtdcImportFile, FtdcImportPreview, FtdcImportProgress, FtdcImportResult, FtdcImportSummary } from '../../../src-shared/contract/ftdc.contract';
 import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
@@ -13,6 +14,8 @@ import type { NewProfile, NodeRow, ProfileRow } from '../store/config.store';
 import type { MetricColumn, MetricStore } from '../store/metric-store';
 import { factsOf, identityOf, mapColumns, type ColumnMap, type FtdcIdentity } from './ftdc-mapping';
 import type { ImportRegistry, NodeMeta } from './import-registry';
+import { fetchRemoteFtdc, listRemoteFtdc, type RemoteFtdcFile } from './ssh-fetch';
+import type { ExecSessionSource } from '../tunnels/exec-allowlist';
 
 /**
  * FTDC import: decoded chunks go into the metric store as one `ftdc` batch, each column written
@@ -63,6 +66,8 @@ export interface ImportRequest {
   paths: readonly string[];
   label?: string | undefined;
   jobId?: string | undefined;
+  /** How a local path is named in the summary and errors (files fetched over SSH keep their remote name). */
+  displayPath?: (local: string) => string;
 }
 
 interface Target {
@@ -159,7 +164,7 @@ export class FtdcImportService {
     };
   }
 
-  private async plan(paths: readonly string[], signal?: AbortSignal): Promise<PlannedInput[]> {
+  private async plan(paths: readonly string[], signal?: AbortSignal, display: (p: string) => string = (p) => p): Promise<PlannedInput[]> {
     const inputs = await resolveFtdcInputs(paths);
     const out: PlannedInput[] = [];
     for (const input of inputs) {
@@ -169,7 +174,7 @@ export class FtdcImportService {
       });
       if (!st.isFile()) throw new BaleenError('E_INVALID_INPUT', `${input.path} is not a file`, { path: input.path });
       const { bytes, sha256 } = await sha256Of(input.path, signal);
-      out.push({ input, file: { path: input.path, bytes, sha256, firstTs: null, lastTs: null } });
+      out.push({ input, file: { path: display(input.path), bytes, sha256, firstTs: null, lastTs: null } });
     }
     return out;
   }
@@ -196,7 +201,7 @@ export class FtdcImportService {
     this.emit(base);
     let planned: PlannedInput[];
     try {
-      planned = await this.plan(req.paths, signal);
+      planned = await this.plan(req.paths, signal, req.displayPath);
     } catch (e) {
       this.emit({ ...base, phase: e instanceof BaleenError && e.code === 'E_CANCELLED' ? 'cancelled' : 'failed', message: errorMessage(e) });
       throw e;
@@ -221,7 +226,7 @@ export class FtdcImportService {
     const label = req.label ?? basename(req.paths[0]!);
     const summary = await this.d.audit.run(
       { action: 'ftdc.import', target: label, actor, details: { paths: req.paths.slice(0, 20), files: fresh.length, skipped: skippedFiles.length } },
-      () => this.run(fresh, label, req.label !== undefined, base, signal),
+      () => this.run(fresh, label, req.label !== undefined, base, signal, req.displayPath ?? ((p) => p)),
     );
     return { status: 'imported', import: summary, skippedFiles };
   }
@@ -239,7 +244,14 @@ export class FtdcImportService {
     return { identity, nodeId, nodeEntity: `node:${nodeId}`, hostEntity: `host:${identity.hostId}`, created };
   }
 
-  private async run(fresh: PlannedInput[], label: string, labelGiven: boolean, base: FtdcImportProgress, signal: AbortSignal | undefined): Promise<FtdcImportSummary> {
+  private async run(
+    fresh: PlannedInput[],
+    label: string,
+    labelGiven: boolean,
+    base: FtdcImportProgress,
+    signal: AbortSignal | undefined,
+    display: (p: string) => string,
+  ): Promise<FtdcImportSummary> {
     const { store, registry, clock } = this.d;
     const batch = store.openBatch('ftdc', label);
     const createdAt = clock.now();
@@ -279,7 +291,7 @@ export class FtdcImportService {
           prog.filesDone = input;
           progress(true);
         }
-        prog.file = event.file;
+        prog.file = display(event.file);
         if (fresh[input]!.input.kind === 'file') prog.bytesDone = Math.min(bytesTotal, bytesBefore + event.offset);
         if (event.kind === 'metadata') {
           if (event.type !== 0) continue;
@@ -292,7 +304,7 @@ export class FtdcImportService {
           current = t;
         } else if (event.kind === 'error') {
           prog.errors++;
-          const err = { file: event.file, offset: event.offset, message: event.message };
+          const err = { file: display(event.file), offset: event.offset, message: event.message };
           prog.lastError = err;
           if (errors.length < MAX_REPORTED_ERRORS) errors.push(err);
           this.d.log.warn('FTDC chunk skipped', err);
@@ -425,6 +437,60 @@ export class FtdcImportService {
       [],
       [],
     );
+  }
+
+  /** The metrics.* files of a remote diagnostic.data folder and their sizes, before fetching anything. */
+  async sshPreview(session: ExecSessionSource, remoteDir: string, signal?: AbortSignal): Promise<{ remoteDir: string; files: RemoteFtdcFile[]; totalBytes: number }> {
+    const files = await listRemoteFtdc(session, remoteDir, { clock: this.d.clock, ...(signal ? { signal } : {}) });
+    return { remoteDir, files, totalBytes: files.reduce((n, f) => n + f.bytes, 0) };
+  }
+
+  /**
+   * Fetches a node's diagnostic.data over SSH into a private temp folder, imports it like local
+   * files (named `ssh://<host><dir>/<file>` in the summary), and removes the copies.
+   */
+  async importOverSsh(
+    session: ExecSessionSource,
+    target: { host: string; remoteDir: string },
+    req: { label?: string | undefined; jobId?: string | undefined },
+    actor: string,
+    signal?: AbortSignal,
+  ): Promise<FtdcImportResult> {
+    await this.ready;
+    const fetchOpts = { clock: this.d.clock, ...(signal ? { signal } : {}) };
+    const files = await listRemoteFtdc(session, target.remoteDir, fetchOpts);
+    const dir = await mkdtemp(join(tmpdir(), 'baleen-ftdc-ssh-'));
+    try {
+      const totalBytes = files.reduce((n, f) => n + f.bytes, 0);
+      await fetchRemoteFtdc(session, target.remoteDir, files, dir, {
+        ...fetchOpts,
+        onFile: (done, total, name) =>
+          this.emit({
+            jobId: req.jobId ?? null,
+            importId: null,
+            phase: 'checking',
+            filesDone: done,
+            filesTotal: total,
+            file: name || null,
+            chunks: 0,
+            samples: 0,
+            values: 0,
+            bytesDone: files.slice(0, done).reduce((n, f) => n + f.bytes, 0),
+            bytesTotal: totalBytes,
+            errors: 0,
+            lastError: null,
+            message: name ? `Fetching ${name} over SSH` : 'Fetched',
+          }),
+      });
+      const remote = target.remoteDir.replace(/\/+$/, '');
+      return await this.import(
+        { paths: [dir], label: req.label ?? `${target.host}:${remote}`, jobId: req.jobId, displayPath: (p) => `ssh://${target.host}${remote}/${basename(p)}` },
+        actor,
+        signal,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   list(): FtdcImportSummary[] {
