@@ -1,4 +1,5 @@
 import { APP_VERSION } from '../../src-shared/domain/version';
+import { BaleenError } from '../../src-shared/domain/errors';
 import { mkdirSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,8 @@ export interface CoreDeps {
   /** Seconds between the demo's elections (default 180). */
   demoElectionEveryMs?: number;
   random?: () => number;
+  /** The shell's native file/folder picker for imports (Electron's dialog); absent in the browser build. */
+  pickPaths?: (kind: 'folder' | 'files') => Promise<string[] | null>;
   /**
    * SSH: the user's known_hosts files (read only; default ~/.ssh/known_hosts), the ssh-agent socket
    * (default SSH_AUTH_SOCK), ~/.ssh/config for imports, and tunnel timings (tests scale them).
@@ -230,6 +233,10 @@ export function createCore(deps: CoreDeps): Core {
     'ftdc.list': () => imports.list(),
     'ftdc.delete': (input, ctx) => imports.delete(input.id, actorOf(ctx), ctx.signal),
     'ftdc.facts': (input) => imports.facts(input.entity),
+    'ftdc.pickPaths': async (input) => {
+      if (!deps.pickPaths) throw new BaleenError('E_UNSUPPORTED', 'There is no file picker in the browser: type the path of a folder or file on the machine running Baleen.');
+      return { paths: await deps.pickPaths(input.kind) };
+    },
     ...logHandlers(logs, actorOf),
   };
 

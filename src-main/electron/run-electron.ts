@@ -35,7 +35,14 @@ async function start(): Promise<void> {
   }
   // The OS keychain when it works; otherwise session-only secrets with the reason (SEC-C2).
   const secrets = await KeychainSecretStore.open({ log: log.child('secrets') });
-  core = createCore({ dataDir: app.getPath('userData'), sqlite, shell: 'electron', logger: log, secrets });
+  // The import dialog's native picker: folders or files, never both at once (Windows and Linux cannot).
+  const pickPaths = async (kind: 'folder' | 'files'): Promise<string[] | null> => {
+    const opts: Electron.OpenDialogOptions = { title: 'Import FTDC', properties: kind === 'folder' ? ['openDirectory'] : ['openFile', 'multiSelections'] };
+    const win = BrowserWindow.getFocusedWindow();
+    const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+    return r.canceled ? null : r.filePaths;
+  };
+  core = createCore({ dataDir: app.getPath('userData'), sqlite, shell: 'electron', logger: log, secrets, pickPaths });
   const audit = core.audit;
   const dispatcher = new Dispatcher(core.handlers, core.events, log.child('rpc'));
   attachIpc({

@@ -139,6 +139,8 @@ export const ftdcContract = defineService(
     list: method(z.object({}).strict(), z.array(FtdcImportSummary)),
     delete: method(z.object({ id: z.number().int().positive() }).strict(), z.object({ id: z.number().int(), samples: z.number().int().nonnegative() })),
     facts: method(z.object({ entity: EntityKey }).strict(), FtdcEntityFacts.nullable()),
+    /** The desktop shell's native picker (E_UNSUPPORTED in the browser, where the user types a path); null when dismissed. */
+    pickPaths: method(z.object({ kind: z.enum(['folder', 'files']) }).strict(), z.object({ paths: z.array(z.string()).nullable() })),
   },
   { progress: FtdcImportProgress },
 );

@@ -323,6 +323,8 @@ describe('FTDC import: failures leave nothing', () => {
     await expect(t.client.invoke('ftdc.import', { paths: ['relative/path'] })).rejects.toMatchObject({ code: 'E_INVALID_INPUT' });
     await expect(t.client.invoke('ftdc.import', { paths: [dir] })).rejects.toMatchObject({ code: 'E_NOT_FOUND' }); // no metrics.* files
     await expect(t.client.invoke('ftdc.delete', { id: 999 })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    // No native picker outside the desktop shell: the user types a path.
+    await expect(t.client.invoke('ftdc.pickPaths', { kind: 'folder' })).rejects.toMatchObject({ code: 'E_UNSUPPORTED' });
   });
 
   it('an import that died half-way is removed at the next start', async () => {

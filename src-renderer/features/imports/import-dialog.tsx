@@ -53,8 +53,33 @@ export function FtdcImportDialog({ onClose, onImported }: ImportDialogProps) {
   const paths = pathsOf(text);
   const busy = step.kind === 'checking' || step.kind === 'importing';
 
+  const [native, setNative] = useState(false);
+  const [pickError, setPickError] = useState<Pick<BaleenError, 'code' | 'message'> | null>(null);
+
   // Leaving the page cancels a running import: nothing half-imported stays behind.
   useEffect(() => () => abort.current?.abort(), []);
+  // The desktop shell has a native picker; the browser build has none (the user types a path).
+  useEffect(() => {
+    const ac = new AbortController();
+    client.invoke('app.info', {}, { signal: ac.signal }).then(
+      (info) => !ac.signal.aborted && setNative(info.shell === 'electron'),
+      () => undefined,
+    );
+    return () => ac.abort();
+  }, [client]);
+
+  async function pick(kind: 'folder' | 'files') {
+    setPickError(null);
+    try {
+      const { paths: picked } = await client.invoke('ftdc.pickPaths', { kind });
+      if (picked && picked.length > 0) {
+        setText(picked.join('\n'));
+        setStep({ kind: 'editing' });
+      }
+    } catch (e) {
+      setPickError(toBaleenError(e));
+    }
+  }
 
   async function check() {
     setStep({ kind: 'checking' });
@@ -113,6 +138,21 @@ export function FtdcImportDialog({ onClose, onImported }: ImportDialogProps) {
             }}
           />
           <p className="muted">A diagnostic.data folder, metrics.* files, or a .tar, .tar.gz or .zip of them; one path per line.</p>
+          {native ? (
+            <p className="actions">
+              <button type="button" disabled={busy} onClick={() => void pick('folder')}>
+                Choose folder…
+              </button>
+              <button type="button" disabled={busy} onClick={() => void pick('files')}>
+                Choose files…
+              </button>
+            </p>
+          ) : null}
+          {pickError ? (
+            <p role="alert" className="form-error">
+              <ErrorText error={pickError} />
+            </p>
+          ) : null}
         </div>
         <div className="field">
           <label htmlFor={labelId}>Label (optional)</label>

@@ -62,6 +62,7 @@ describe('Imports page', () => {
     let release: (() => void) | null = null;
     const fake = new FakeTransport()
       .handle('ftdc.list', () => [])
+      .handle('app.info', () => ({ version: '0', startedAt: 0, dataDir: '/d', shell: 'web' as const }))
       .handle('ftdc.preview', ({ paths }) => ({ files: paths.map((p) => ({ path: p, bytes: 1_048_576, kind: 'file' as const, importedAs: null })), totalBytes: paths.length * 1_048_576 }))
       .handle(
         'ftdc.import',
@@ -88,6 +89,21 @@ describe('Imports page', () => {
     expect(screen.getByRole('progressbar', { name: 'Import progress' })).toHaveAttribute('value', '40');
     fireEvent.click(screen.getByRole('button', { name: 'Cancel import' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('Import cancelled: nothing of it was kept.');
+  });
+
+  it('in the desktop shell the dialog offers the native picker, which fills the paths', async () => {
+    const fake = new FakeTransport()
+      .handle('ftdc.list', () => [])
+      .handle('app.info', () => ({ version: '0', startedAt: 0, dataDir: '/d', shell: 'electron' as const }))
+      .handle('ftdc.pickPaths', ({ kind }) => ({ paths: kind === 'folder' ? ['/cases/9/diagnostic.data'] : null }));
+    renderWithApp(<ImportsPage />, { fake });
+    fireEvent.click(await screen.findByRole('button', { name: 'Import FTDC…' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Choose folder…' }));
+    await waitFor(() => expect(screen.getByLabelText('Paths on the machine running Baleen')).toHaveValue('/cases/9/diagnostic.data'));
+    // Dismissing the picker changes nothing.
+    fireEvent.click(screen.getByRole('button', { name: 'Choose files…' }));
+    await waitFor(() => expect(fake.callsTo('ftdc.pickPaths')).toHaveLength(2));
+    expect(screen.getByLabelText('Paths on the machine running Baleen')).toHaveValue('/cases/9/diagnostic.data');
   });
 
   it('helpers: paths one per line, progress wording, series filter', () => {
