@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FtdcImportProgress, FtdcImportResult } from '../../src-shared/contract';
 import { readFtdc, summarizeFtdc } from '../../src-main/core/ftdc';
 import { encodeFtdcFile } from '../../src-main/core/ftdc/ftdc-reference.fixture';
-import { FtdcImportService, ImportRegistry, mapColumns, storedMetricName } from '../../src-main/core/imports';
+import { factsOf, FtdcImportService, identityOf, ImportRegistry, mapColumns, storedMetricName } from '../../src-main/core/imports';
 import { ManualClock } from '../helpers/manual-clock';
 import { AuditLog } from '../../src-main/core/audit/audit-log';
 import { betterSqliteDriver } from '../../src-main/core/store/better-sqlite3.driver';
@@ -442,5 +442,39 @@ describe('FTDC names → Baleen series', () => {
     expect(hostMetricDef('systemMetrics.start')).toBeUndefined();
     expect(hostMetricDef('serverStatus.opcounters.insert')).toBeUndefined();
     expect(metricDef('systemMetrics.cpu.iowait_ms')?.group).toBe('host');
+  });
+});
+
+describe('FTDC metadata → identity', () => {
+  const meta = (hostname: unknown, net?: unknown, extra: Record<string, unknown> = {}) => ({ hostInfo: { system: { hostname } }, getCmdLineOpts: { parsed: net === undefined ? {} : { net } }, ...extra });
+
+  it('takes the port from net.port, else from the hostname, else 27017', () => {
+    expect(identityOf(meta('DB1.Example.net', { port: 27018 }))).toMatchObject({ hostId: 'db1.example.net', hostPort: 'db1.example.net:27018' });
+    expect(identityOf(meta('LPS-156814:48936'))).toMatchObject({ hostId: 'lps-156814', hostPort: 'lps-156814:48936' });
+    expect(identityOf(meta('db2'))).toMatchObject({ hostPort: 'db2:27017' });
+    expect(identityOf(meta('db3', { port: '27019' }))?.hostPort).toBe('db3:27019');
+    expect(identityOf(meta('db4', { port: 70000 }))?.hostPort).toBe('db4:27017');
+  });
+
+  it('handles IPv6 names, 8.0 role documents and replica set names; refuses what names no host', () => {
+    expect(identityOf(meta('fe80::1'))?.hostPort).toBe('[fe80::1]:27017');
+    expect(identityOf({ common: meta('shard-b', { port: 27020 }) })).toMatchObject({ hostPort: 'shard-b:27020' });
+    expect(identityOf(meta('rs-a', undefined, { getCmdLineOpts: { parsed: { replication: { replSetName: 'rs9' } } } }))?.setName).toBe('rs9');
+    expect(identityOf(meta(''))).toBeNull();
+    expect(identityOf(meta(42))).toBeNull();
+    expect(identityOf(meta('x'.repeat(300)))).toBeNull();
+    expect(identityOf({ hostInfo: 'nope' })).toBeNull();
+    expect(identityOf({ __proto__: { hostInfo: { system: { hostname: 'inherited' } } } })).toBeNull();
+  });
+
+  it('facts are strings a page can show', () => {
+    const f = factsOf({ hostInfo: { system: { hostname: 'h', numCores: 8, memSizeMB: 32_000 }, os: { name: 'Ubuntu', version: '24.04' } }, buildInfo: { version: '8.0.4' }, getCmdLineOpts: null });
+    expect(f).toEqual([
+      { label: 'Hostname', value: 'h' },
+      { label: 'OS', value: 'Ubuntu 24.04' },
+      { label: 'Cores', value: '8' },
+      { label: 'Memory', value: '32000 MB' },
+      { label: 'MongoDB', value: '8.0.4' },
+    ]);
   });
 });
