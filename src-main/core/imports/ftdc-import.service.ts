@@ -502,14 +502,16 @@ export class FtdcImportService {
     const s = this.d.registry.get(id);
     if (!s) throw new BaleenError('E_NOT_FOUND', `There is no FTDC import ${id}.`);
     return this.d.audit.run({ action: 'ftdc.delete', target: s.label, actor, details: { id, samples: s.samples, nodes: s.nodes.map((n) => n.nodeId) } }, async () => {
+      // The row goes first: whatever happens to the samples next, no import owns them any more, and a
+      // batch no import owns is deleted at the next start (an interrupted delete finishes then).
+      this.d.registry.remove(id);
+      this.pruneOfflineNodes();
       let samples = 0;
       try {
         samples = (await this.d.store.deleteImport(id, signal)).samples;
       } catch (e) {
         if (!(e instanceof BaleenError && e.code === 'E_NOT_FOUND')) throw e;
       }
-      this.d.registry.remove(id);
-      this.pruneOfflineNodes();
       return { id, samples };
     });
   }
