@@ -305,6 +305,19 @@ describe('FTDC import: failures leave nothing', () => {
     expect(cpu).toHaveLength(180);
   });
 
+  it('sample times before 1970 (a corrupt start) are left out, and the summary stays valid', async () => {
+    const dd = join(dir, 'pre1970');
+    mkdirSync(dd);
+    const samples = Array.from({ length: 20 }, (_, i) => ({ start: new Date(i < 5 ? -86_400_000 + i : T0 + i * 1000), serverStatus: { opcounters: { insert: new Long(i) } } }));
+    writeFileSync(join(dd, 'metrics.2024-07-01T10-00-00Z-00000'), encodeFtdcFile(samples, { metadata: { start: new Date(T0), hostInfo: { system: { hostname: 'old-clock' } } } }).bytes);
+    const r = await t.client.invoke('ftdc.import', { paths: [dd] });
+    if (r.status !== 'imported') throw new Error('not imported');
+    expect(r.import.firstTs).toBe(T0 + 5000);
+    expect(r.import.files[0]!.firstTs).toBe(T0 + 5000);
+    expect(t.core.store.query('node:imported/old-clock:27017', 'serverStatus.opcounters.insert', 0, T0 + 60_000)).toHaveLength(15);
+    expect((await t.client.invoke('ftdc.list', {})).some((s) => s.id === r.import.id)).toBe(true);
+  });
+
   it("8.0 role-prefixed collectors land on the same ids as live polling", async () => {
     const dd = join(dir, 'roles');
     mkdirSync(dd);

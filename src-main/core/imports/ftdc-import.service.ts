@@ -339,7 +339,7 @@ export class FtdcImportService {
           if (m.hostIdx.length > 0) prog.values += store.appendColumns(batch, current.hostEntity, event.ts, cols(m.hostIdx, m.hostNames)).samples;
           const fr = fileRanges[input]!;
           for (const t of event.ts) {
-            if (!Number.isSafeInteger(t)) continue;
+            if (!Number.isSafeInteger(t) || t < 0) continue; // what the store keeps (a corrupt `start` can be anything)
             if (t < firstTs) firstTs = t;
             if (t > lastTs) lastTs = t;
             if (fr.firstTs === null || t < fr.firstTs) fr.firstTs = t;
