@@ -95,6 +95,15 @@ export class NodeMonitor {
     this.o.onStatus(this.current);
   }
 
+  private label: { text: string; at: number } | undefined;
+
+  /** The server's name for reasons, read from the config at most every 30 s (not once per poll). */
+  private serverLabel(): string {
+    const now = this.o.clock.monotonic();
+    if (!this.label || now - this.label.at > 30_000) this.label = { text: this.o.serverLabel(), at: now };
+    return this.label.text;
+  }
+
   private intervalOf(source: PollSource): number {
     const p = this.o.scheduler.policy;
     if (p) return p.intervalMs(this.o.nodeId, source);
@@ -262,14 +271,16 @@ export class NodeMonitor {
       this.client ??= await this.o.connect(signal);
       const doc = await this.client.command({ serverStatus: 1 }, { deadlineMs: this.o.deadlineMs, signal });
       if (!this.running || this.paused) return; // stopped while the reply was in flight: write nothing (REL-S8)
-      const { values, unavailable } = extractServerStatus(doc, this.o.serverLabel());
+      const { values, unavailable } = extractServerStatus(doc, this.serverLabel());
       const wasDown = this.current.state !== 'monitoring';
       this.write(tickTs, 'serverStatus', values, unavailable);
       this.failures = 0;
       this.setStatus('monitoring');
       // Back from an outage (or just connected): the slower sources look again now, not at their next tick.
-      if (wasDown) for (const s of this.sources.values()) this.o.scheduler.runNow(s.taskId);
-      this.emitPollStatus();
+      if (wasDown) {
+        for (const s of this.sources.values()) this.o.scheduler.runNow(s.taskId);
+        this.emitPollStatus();
+      }
     } catch (e) {
       if (!this.running || this.paused) return;
       this.onFailure(tickTs, e);
@@ -287,7 +298,7 @@ export class NodeMonitor {
       client: this.client,
       deadlineMs: this.o.deadlineMs,
       signal,
-      serverLabel: this.o.serverLabel(),
+      serverLabel: this.serverLabel(),
       now: () => this.o.clock.now(),
       collStatsPerCycle: this.o.scheduler.policy?.collStatsPerCycle() ?? DEFAULT_COLLSTATS_PER_CYCLE,
     };
@@ -300,13 +311,14 @@ export class NodeMonitor {
       return;
     }
     if (!this.running || this.paused) return;
-    if (s.state !== 'on') {
+    const wasOff = s.state !== 'on';
+    if (wasOff) {
       s.state = 'on';
       delete s.reason;
       delete s.retryAt;
     }
     this.write(tickTs, c.source, got.values, got.unavailable);
-    this.emitPollStatus();
+    if (wasOff) this.emitPollStatus();
   }
 
   private onSourceFailure(s: SourceRun, e: unknown): void {
@@ -319,7 +331,7 @@ export class NodeMonitor {
       const retryAt = typeof err.details?.retryAt === 'number' ? err.details.retryAt : now + RETRY_DENIED_MS;
       this.turnOff(s, 'off', `${source} is off: not authorized (code 13). ${err.message}`, retryAt);
     } else if (err.code === 'E_UNSUPPORTED') {
-      this.turnOff(s, 'unsupported', `${source} is not available on ${this.o.serverLabel()}: ${err.message}`);
+      this.turnOff(s, 'unsupported', `${source} is not available on ${this.serverLabel()}: ${err.message}`);
     } else if (err.code === 'E_TIMEOUT' || err.code === 'E_CANCELLED' || err.code === 'E_UNREACHABLE') {
       // The node's own poll reports reachability; one slow cycle of a slow source is not news.
       this.o.log.info('source poll did not finish', { node: this.o.nodeId, source, code: err.code });

@@ -1,0 +1,154 @@
+// The poller at scale: 100 simulated nodes polled every second by one Baleen core (every source on its
+// default schedule: serverStatus 1 s, replSetGetStatus 5 s, top 10 s, dbStats/$collStats/oplog 60 s).
+// The simulators run in a child process so their CPU is not counted as Baleen's. Budgets: < 15 % of one
+// core and < 300 MB RSS for Baleen's process, and the p99 poll interval within 10 % of 1 s (measured
+// where the polls land: on the simulators).
+// Run: npx tsx bench/poller.bench.ts [--quick] [--nodes N]
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const NODES = Number(process.argv[process.argv.indexOf('--nodes') + 1]) || 100;
+const quick = process.argv.includes('--quick');
+/** --cpu-profile FILE: a V8 profile of the measured window only (open it in Chrome DevTools). */
+const profileTo = process.argv.includes('--cpu-profile') ? process.argv[process.argv.indexOf('--cpu-profile') + 1] : undefined;
+
+type ToChild = { type: 'report' } | { type: 'stop' };
+type FromChild = { type: 'ready'; uris: string[] } | { type: 'report'; intervals: number[]; polls: number };
+
+// ---- child: the simulators ------------------------------------------------------------------------
+async function child(): Promise<void> {
+  const { startSimulator, generateServerStatus } = await import('../src-main/core/sim');
+  const arrivals: number[][] = [];
+  const sims: Awaited<ReturnType<typeof startSimulator>>[] = [];
+  for (let i = 0; i < NODES; i++) {
+    const at: number[] = [];
+    arrivals.push(at);
+    sims.push(
+      await startSimulator({
+        seed: i + 1,
+        extendCommands: (t) =>
+          t.replace({
+            name: 'serverStatus',
+            requiresAuth: true,
+            run: (ctx) => {
+              at.push(performance.now());
+              return generateServerStatus(ctx.node, ctx.body);
+            },
+          }),
+      }),
+    );
+  }
+  const send = (m: FromChild) => process.send!(m);
+  process.on('message', async (m: ToChild) => {
+    if (m.type === 'report') {
+      const intervals: number[] = [];
+      let polls = 0;
+      for (const at of arrivals) {
+        polls += at.length;
+        for (let i = 1; i < at.length; i++) intervals.push(at[i]! - at[i - 1]!);
+        at.length = 0;
+      }
+      send({ type: 'report', intervals, polls });
+    } else {
+      await Promise.all(sims.map((s) => s.stop()));
+      process.exit(0);
+    }
+  });
+  send({ type: 'ready', uris: sims.map((s) => s.uri) });
+}
+
+// ---- parent: Baleen -------------------------------------------------------------------------------
+function ask(c: ChildProcess, m: ToChild): Promise<FromChild> {
+  return new Promise((resolve) => {
+    c.once('message', (r: FromChild) => resolve(r));
+    c.send(m);
+  });
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const fmt = (n: number, d = 1) => n.toFixed(d);
+
+async function parent(): Promise<number> {
+  const { createCore } = await import('../src-main/core/create-core');
+  const { silentLogger } = await import('../src-main/core/ports/logger');
+  const { betterSqliteDriver } = await import('../src-main/core/store/better-sqlite3.driver');
+  const sims = fork(fileURLToPath(import.meta.url), ['--child', '--nodes', String(NODES)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = (await new Promise<FromChild>((resolve) => sims.once('message', resolve))) as Extract<FromChild, { type: 'ready' }>;
+  const dataDir = mkdtempSync(join(tmpdir(), 'baleen-poller-bench-'));
+  const core = createCore({ dataDir, sqlite: betterSqliteDriver(), shell: 'memory', logger: silentLogger });
+  try {
+    const t0 = performance.now();
+    for (const [i, uri] of ready.uris.entries()) await core.connections.add({ uri, name: `sim-${i}` }, 'bench', new AbortController().signal);
+    console.log(`${NODES} simulated nodes in a child process; connected in ${fmt((performance.now() - t0) / 1000)} s`);
+    // Warm up past the first minute-long sources and the JIT, then measure from a clean slate.
+    const warmMs = quick ? 15_000 : 70_000;
+    const measureMs = quick ? 30_000 : 120_000;
+    await new Promise((r) => setTimeout(r, warmMs));
+    await ask(sims, { type: 'report' });
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const session = profileTo ? new Session() : undefined;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
+    let rssMax = 0;
+    const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 1000);
+    await new Promise((r) => setTimeout(r, measureMs));
+    clearInterval(rssTimer);
+    const cpu = process.cpuUsage(cpu0);
+    const wall = performance.now() - wall0;
+    loop.disable();
+    if (session) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(profileTo!, JSON.stringify(profile));
+      session.disconnect();
+    }
+    const heapTo = process.argv.includes('--heap-snapshot') ? process.argv[process.argv.indexOf('--heap-snapshot') + 1] : undefined;
+    if (heapTo) (await import('node:v8')).writeHeapSnapshot(heapTo);
+    const report = (await ask(sims, { type: 'report' })) as Extract<FromChild, { type: 'report' }>;
+    const corePct = ((cpu.user + cpu.system) / 1000 / wall) * 100;
+    const dev = report.intervals.map((x) => Math.abs(x - 1000));
+    const p99dev = pct(dev, 99);
+    const rssMb = rssMax / 1048576;
+    const skipped = core.connections.list().flatMap((c) => c.nodes).reduce((n, node) => n + (core.scheduler.stats(node.id)?.skipped ?? 0), 0);
+    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => fmt(x, 2)).join(' ')} (other work on this machine inflates these numbers)`);
+    console.log(`measured ${fmt(wall / 1000)} s after ${warmMs / 1000} s of warm-up: ${report.polls} serverStatus polls (${fmt(report.polls / (wall / 1000))}/s expected ${NODES}/s)`);
+    console.log(`CPU of Baleen's process: ${fmt(corePct)} % of one core (user ${fmt(cpu.user / 1000 / wall * 100)} %, system ${fmt(cpu.system / 1000 / wall * 100)} %)   budget < 15 %  ${corePct < 15 ? 'OK' : 'OVER'}`);
+    console.log(`RSS of Baleen's process: max ${fmt(rssMb, 0)} MB   budget < 300 MB  ${rssMb < 300 ? 'OK' : 'OVER'}`);
+    console.log(`poll interval at the nodes: p50 ${fmt(pct(report.intervals, 50))} ms, p99 ${fmt(pct(report.intervals, 99))} ms, p99 |deviation| ${fmt(p99dev)} ms (${fmt(p99dev / 10)} %)   budget ≤ 10 %  ${p99dev <= 100 ? 'OK' : 'OVER'}`);
+    const mu = process.memoryUsage();
+    console.log(`memory: heap used ${fmt(mu.heapUsed / 1048576, 0)} MB of ${fmt(mu.heapTotal / 1048576, 0)} MB, external ${fmt(mu.external / 1048576, 0)} MB (array buffers ${fmt(mu.arrayBuffers / 1048576, 0)} MB)`);
+    console.log(`event-loop delay: p99 ${fmt(loop.percentile(99) / 1e6)} ms, max ${fmt(loop.max / 1e6)} ms; skipped serverStatus ticks: ${skipped}`);
+    return corePct < 15 && rssMb < 300 && p99dev <= 100 ? 0 : 1;
+  } finally {
+    await core.dispose();
+    const exited = new Promise<void>((r) => sims.once('exit', () => r()));
+    sims.send({ type: 'stop' } satisfies ToChild);
+    const kill = setTimeout(() => sims.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(kill);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--child')) void child();
+else
+  parent().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
