@@ -30,9 +30,22 @@ const ImportsPage = lazy(() => import('../features/imports').then((m) => ({ defa
 const ImportViewPage = lazy(() => import('../features/imports').then((m) => ({ default: m.ImportViewPage })));
 const SeriesBrowserPage = lazy(() => import('../features/imports').then((m) => ({ default: m.SeriesBrowserPage })));
 const HostPage = lazy(() => import('../features/host').then((m) => ({ default: m.HostPage })));
+const LogsPage = lazy(() => import('../features/logs').then((m) => ({ default: m.LogsPage })));
+const IncidentsPage = lazy(() => import('../features/incidents').then((m) => ({ default: m.IncidentsPage })));
+const SlowQueriesPage = lazy(() => import('../features/slow-queries').then((m) => ({ default: m.SlowQueriesPage })));
+const ConnectionsAnalysisPage = lazy(() => import('../features/connections-analysis').then((m) => ({ default: m.ConnectionsAnalysisPage })));
 /** `<from>/<to>` in ms since the epoch after an id: a page opened on a fixed time range. */
 const msRange = (a: string | undefined, b: string | undefined) => (a && b && /^\d{1,15}$/.test(a) && /^\d{1,15}$/.test(b) && Number(a) < Number(b) ? { from: a, to: b } : null);
 const loading = <LoadingState>Loading…</LoadingState>;
+/** `#/logs`, `#/logs/sources`, `#/logs/unparsed[/<source>]`, `#/logs/ctx/<conn>`. */
+function logsMatch(s: string[]): Record<string, string> | null {
+  if (s[0] !== 'logs') return null;
+  if (s.length === 1) return { tab: 'explorer' };
+  if (s.length === 2 && (s[1] === 'sources' || s[1] === 'unparsed')) return { tab: s[1] };
+  if (s.length === 3 && s[1] === 'unparsed' && /^\d{1,12}$/.test(s[2] ?? '')) return { tab: 'unparsed', source: s[2]! };
+  if (s.length === 3 && s[1] === 'ctx' && s[2]) return { tab: 'explorer', ctx: s[2] };
+  return null;
+}
 const one = (name: string) => (s: string[]) => (s.length === 2 && s[0] === name && s[1] ? { id: s[1] } : null);
 
 export const ROUTES: readonly RouteDef[] = [
@@ -111,6 +124,34 @@ export const ROUTES: readonly RouteDef[] = [
     match: (s) => (s.length === 2 && s[0] === 'series' && /^(node|host):.+$/.test(s[1] ?? '') ? { entity: s[1]! } : null),
     render: (p) => <Suspense fallback={loading}>{<SeriesBrowserPage key={p.entity} entity={p.entity!} />}</Suspense>,
     navId: 'imports',
+  },
+  {
+    id: 'logs',
+    match: logsMatch,
+    render: (p) => (
+      <Suspense fallback={loading}>
+        <LogsPage key={`${p.tab}/${p.source ?? ''}/${p.ctx ?? ''}`} tab={p.tab as 'explorer' | 'sources' | 'unparsed'} {...(p.source ? { sourceId: Number(p.source) } : {})} {...(p.ctx ? { ctx: p.ctx } : {})} />
+      </Suspense>
+    ),
+    nav: { label: 'Logs', href: '#/logs' },
+  },
+  {
+    id: 'incidents',
+    match: (s): Record<string, string> | null => (s[0] !== 'incidents' ? null : s.length === 1 ? {} : s.length === 2 && /^\d{1,12}$/.test(s[1] ?? '') ? { id: s[1]! } : null),
+    render: (p) => <Suspense fallback={loading}>{<IncidentsPage {...(p.id ? { selectedId: Number(p.id) } : {})} />}</Suspense>,
+    nav: { label: 'Incidents', href: '#/incidents' },
+  },
+  {
+    id: 'slow-queries',
+    match: (s) => (s.length === 1 && s[0] === 'slow-queries' ? {} : null),
+    render: () => <Suspense fallback={loading}>{<SlowQueriesPage />}</Suspense>,
+    nav: { label: 'Slow queries', href: '#/slow-queries' },
+  },
+  {
+    id: 'clients',
+    match: (s) => (s.length === 1 && s[0] === 'clients' ? {} : null),
+    render: () => <Suspense fallback={loading}>{<ConnectionsAnalysisPage />}</Suspense>,
+    nav: { label: 'Clients', href: '#/clients' },
   },
 ];
 

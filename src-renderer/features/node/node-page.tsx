@@ -11,6 +11,7 @@ import { hrefs } from '../../lib/hrefs';
 import { useConnectionActions, useNodeEntry } from '../connections';
 import { DashboardView, emptyHint } from '../dashboard';
 import { dashboardHrefs } from '../dashboards';
+import { TimelineLane } from '../timeline';
 
 export interface NodePageProps {
   nodeId: string;
@@ -55,6 +56,7 @@ export function NodePage({ nodeId, now = Date.now, initialRange }: NodePageProps
         group={`node:${nodeId}`}
         onRetry={() => setAttempt((a) => a + 1)}
       />
+      <TimelineLane nodeId={nodeId} range={range} onRange={setRange} group={`node:${nodeId}`} now={now} />
     </div>
   );
 }

@@ -1,0 +1,213 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { Incident, IncidentDetail, LogNode } from '../../../src-shared/contract';
+import { toBaleenError } from '../../../src-shared/contract/client';
+import type { BaleenError } from '../../../src-shared/domain/errors';
+import { useClient } from '../../client';
+import { EmptyState, ErrorText, LoadingState } from '../../components/state-views';
+import { formatCount, formatLogTime, formatMs, nodeLabel, severityClass, WhatHappened } from '../timeline';
+import './incidents.css';
+
+type Err = Pick<BaleenError, 'code' | 'message'>;
+
+const KIND_LABEL: Record<Incident['kind'], string> = {
+  rollback: 'Rollback',
+  election: 'Election',
+  stepdown: 'Stepdown',
+  restart: 'Restart',
+  'state-change': 'State change',
+  'connection-storm': 'Connection storm',
+  'assertion-burst': 'Assertion burst',
+  'log-gap': 'Missed lines',
+};
+
+/** Where each incident sits on a strip spanning them all (x and width in 0..1000). */
+export function stripLayout(list: readonly Incident[]): { id: number; x: number; w: number; row: number }[] {
+  if (list.length === 0) return [];
+  const from = Math.min(...list.map((i) => i.start));
+  const to = Math.max(...list.map((i) => i.end));
+  const span = Math.max(1, to - from);
+  const rowsEnd: number[] = [];
+  return list.map((i) => {
+    const x = ((i.start - from) / span) * 1000;
+    const w = Math.max(6, ((i.end - i.start) / span) * 1000);
+    // Overlapping incidents go on the next row.
+    let row = rowsEnd.findIndex((end) => end <= x);
+    if (row < 0) row = rowsEnd.length;
+    rowsEnd[row] = x + w + 2;
+    return { id: i.id, x, w, row };
+  });
+}
+
+/** Incidents on a timeline: elections, stepdowns, restarts, storms, bursts; each with its evidence and the operations around it. */
+export function IncidentsPage({ selectedId }: { selectedId?: number }) {
+  const client = useClient();
+  const [nodes, setNodes] = useState<LogNode[]>([]);
+  const [node, setNode] = useState('');
+  const [list, setList] = useState<Incident[] | null>(null);
+  const [error, setError] = useState<Err | null>(null);
+  useEffect(() => {
+    client.invoke('logs.nodes', {}).then(setNodes, () => undefined);
+  }, [client]);
+  useEffect(() => {
+    let live = true;
+    client.invoke('events.incidents', node ? { nodes: [node] } : {}).then(
+      (l) => live && setList(l),
+      (e: unknown) => live && setError(toBaleenError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, node]);
+  const layout = useMemo(() => stripLayout(list ?? []), [list]);
+  const rows = Math.max(1, ...layout.map((l) => l.row + 1));
+
+  return (
+    <div className="page incidents-page">
+      <h1>Incidents</h1>
+      <p className="filters">
+        <label>
+          Node
+          <select value={node} onChange={(e) => setNode(e.target.value)}>
+            <option value="">All nodes</option>
+            {nodes.map((n) => (
+              <option key={n.name} value={n.name}>
+                {n.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </p>
+      {error ? (
+        <p className="state state-error" role="alert">
+          <ErrorText error={error} />
+        </p>
+      ) : null}
+      {list === null && !error ? <LoadingState>Loading incidents…</LoadingState> : null}
+      {list && list.length === 0 ? <EmptyState title="No incidents.">Incidents come from imported or followed logs: elections, stepdowns, restarts, connection storms, assertion bursts.</EmptyState> : null}
+      {list && list.length > 0 ? (
+        <>
+          <svg className="incident-strip" viewBox={`0 0 1000 ${rows * 22}`} preserveAspectRatio="none" role="img" aria-label={`${list.length} incidents from ${formatLogTime(list[0]!.start)} to ${formatLogTime(list[list.length - 1]!.end)}`} data-testid="incident-strip">
+            {layout.map((l) => {
+              const i = list.find((x) => x.id === l.id)!;
+              return (
+                <a key={l.id} href={`#/incidents/${l.id}`} aria-label={i.title}>
+                  <rect x={l.x} y={l.row * 22 + 2} width={l.w} height={18} rx={3} className={`strip-${i.kind}${selectedId === l.id ? ' strip-selected' : ''}`}>
+                    <title>{`${formatLogTime(i.start)} ${i.title}`}</title>
+                  </rect>
+                </a>
+              );
+            })}
+          </svg>
+          <table className="data-table" data-testid="incidents">
+            <thead>
+              <tr>
+                <th>Start (UTC)</th>
+                <th>Kind</th>
+                <th>What</th>
+                <th>Nodes</th>
+                <th className="num">Failed ops</th>
+                <th className="num">Ops around</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((i) => (
+                <tr key={i.id} className={`clickable${selectedId === i.id ? ' selected' : ''}`} data-kind={i.kind} data-incident-id={i.id}>
+                  <td className="mono">{formatLogTime(i.start)}</td>
+                  <td>
+                    <span className={`kind-badge strip-${i.kind}`}>{KIND_LABEL[i.kind]}</span>
+                  </td>
+                  <td>
+                    <a href={`#/incidents/${i.id}`}>{i.title}</a>
+                  </td>
+                  <td>{i.nodes.map(nodeLabel).join(', ')}</td>
+                  <td className="num">{formatCount(i.failedOperations)}</td>
+                  <td className="num">{formatCount(i.operations)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+      {selectedId !== undefined ? <IncidentView key={selectedId} id={selectedId} /> : null}
+    </div>
+  );
+}
+
+function IncidentView({ id }: { id: number }) {
+  const client = useClient();
+  const [d, setD] = useState<IncidentDetail | null>(null);
+  const [error, setError] = useState<Err | null>(null);
+  const [why, setWhy] = useState(false);
+  useEffect(() => {
+    client.invoke('events.incident', { id }).then(setD, (e: unknown) => setError(toBaleenError(e)));
+  }, [client, id]);
+  if (error)
+    return (
+      <p className="state state-error" role="alert">
+        <ErrorText error={error} />
+      </p>
+    );
+  if (!d) return <LoadingState>Loading the incident…</LoadingState>;
+  const i = d.incident;
+  return (
+    <section className="incident-detail" aria-label="Incident" data-testid="incident-detail">
+      <h2>{i.title}</h2>
+      <p className="muted">
+        {formatLogTime(i.start)} → {formatLogTime(i.end)} UTC · {i.kinds.map((k) => KIND_LABEL[k]).join(', ')} · {i.nodes.map(nodeLabel).join(', ')}
+      </p>
+      {i.topErrors.length > 0 ? (
+        <p>
+          Errors around it: {i.topErrors.map((e) => `${e.name ?? 'error'}${e.code !== null ? ` (${e.code})` : ''} × ${e.count}`).join(', ')}
+        </p>
+      ) : null}
+      <h3>Evidence ({d.signals.length} lines)</h3>
+      <ul className="plain-list" data-testid="incident-signals">
+        {d.signals.map((s) => (
+          <li key={s.id}>
+            <span className={`sev-badge ${severityClass(s.severity)}`}>{s.severity}</span> <span className="mono">{formatLogTime(s.ts)}</span> {nodeLabel(s.node)} <strong>{s.msg}</strong>{' '}
+            {s.attr ? <span className="muted mono">{s.attr.slice(0, 160)}</span> : null}
+          </li>
+        ))}
+      </ul>
+      <h3>
+        Operations around it ({formatCount(i.operations)} within {Math.round(i.marginMs / 1000)} s; {formatCount(i.failedOperations)} failed)
+      </h3>
+      {d.operations.length === 0 ? <p className="muted">No slow or failed operation was logged around it.</p> : null}
+      {d.operations.length > 0 ? (
+        <table className="data-table" data-testid="incident-operations">
+          <thead>
+            <tr>
+              <th>Time (UTC)</th>
+              <th>Node</th>
+              <th>Namespace</th>
+              <th>Op</th>
+              <th className="num">Duration</th>
+              <th>Error</th>
+              <th>Client</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.operations.map((o) => (
+              <tr key={o.id} data-failed={o.failed}>
+                <td className="mono">{formatLogTime(o.ts)}</td>
+                <td>{nodeLabel(o.node)}</td>
+                <td className="mono">{o.ns}</td>
+                <td>{o.op}</td>
+                <td className="num">{formatMs(o.durationMs)}</td>
+                <td>{o.failed ? `${o.errorName ?? 'failed'}${o.errorCode !== null ? ` (${o.errorCode})` : ''}` : ''}</td>
+                <td>{o.appName ?? o.client ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <p className="actions">
+        <a href={`#/logs`}>Open the log explorer</a>
+        <button type="button" className="small" onClick={() => setWhy(true)}>
+          What happened here?
+        </button>
+      </p>
+      {why ? <WhatHappened from={i.start - i.marginMs} to={i.end + i.marginMs} nodes={i.nodes} /> : null}
+    </section>
+  );
+}
