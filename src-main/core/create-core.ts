@@ -13,6 +13,7 @@ import { ConnectionManager, type ConnectionSeams, type MonitoringSettings, type 
 import { HostKeyVerifier, SqliteHostKeyStore } from './tunnels';
 import { EventBus } from './events';
 import { logHandlers, openEventStore, type LogCore } from './events/log-handlers';
+import { explainHandlers, openExplainService } from './explain/explain-handlers';
 import { FtdcImportService, ImportRegistry } from './imports';
 import { DemoService } from './metrics/demo.service';
 import { queryWithDerived } from './metrics/derived-query';
@@ -156,6 +157,7 @@ export function createCore(deps: CoreDeps): Core {
     onNodesChanged: () => events.emit('connections.changed', { connections: connections.list() }),
   });
   const logs = openEventStore({ sqlite: deps.sqlite, dataDir: deps.dataDir, clock, log: log.child('logs'), config, audit, metrics: store, connections, bus: events });
+  const explain = openExplainService({ sqlite: deps.sqlite, dataDir: deps.dataDir, connections, audit, bus: events, clock, log: log.child('explain') });
   const startedAt = clock.now();
   connections.restore();
   demo.restoreIfSaved();
@@ -238,6 +240,7 @@ export function createCore(deps: CoreDeps): Core {
       return { paths: await deps.pickPaths(input.kind) };
     },
     ...logHandlers(logs, actorOf),
+    ...explainHandlers(explain, actorOf),
   };
 
   let disposed = false;
@@ -258,6 +261,7 @@ export function createCore(deps: CoreDeps): Core {
       offSettings();
       // Followers first: they poll through connections and write to events.db.
       await logs.dispose();
+      await explain.dispose();
       await connections.dispose();
       await demo.dispose();
       offSecretsLost?.();

@@ -3,6 +3,7 @@ import { appContract } from './app.contract';
 import { connectionsContract } from './connections.contract';
 import { dashboardsContract } from './dashboards.contract';
 import { eventsContract } from './events.contract';
+import { explainContract } from './explain.contract';
 import { ftdcContract } from './ftdc.contract';
 import { logsContract } from './logs.contract';
 import { metricsContract } from './metrics.contract';
@@ -10,7 +11,7 @@ import { settingsContract } from './settings.contract';
 import { flatten, type FlatEvents, type FlatMethods } from './define';
 
 /** THE API: every service the renderer can reach. Add a service here and nowhere else. */
-export const SERVICES = [appContract, connectionsContract, metricsContract, settingsContract, dashboardsContract, ftdcContract, logsContract, eventsContract] as const;
+export const SERVICES = [appContract, connectionsContract, metricsContract, settingsContract, dashboardsContract, ftdcContract, logsContract, eventsContract, explainContract] as const;
 
 export type Methods = FlatMethods<typeof SERVICES>;
 export type Events = FlatEvents<typeof SERVICES>;
@@ -39,4 +40,5 @@ export * from './dashboards.contract';
 export * from './ftdc.contract';
 export * from './logs.contract';
 export * from './events.contract';
+export * from './explain.contract';
 export { ClientFrame, ServerFrame } from './wire';

@@ -56,6 +56,20 @@ export function parseExplainText(text: string, limits: Partial<ParseLimits> = {}
 }
 
 /**
+ * One shell-notation value (an object, array, string, number, `ISODate(…)`…) starting at `pos` in a
+ * longer text, such as an argument inside `db.c.find({…})`. Returns the value in the same relaxed form
+ * as parseExplainText and the offset just past it. Never evaluates anything; only BaleenError escapes.
+ */
+export function parseShellValueAt(src: string, pos: number, limits: Partial<ParseLimits> = {}): { value: JsonValue; end: number } {
+  const lim: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...limits };
+  if (typeof src !== 'string' || src.length > lim.maxChars) throw new BaleenError('E_PARSE', `input is too large (limit ${lim.maxChars} characters)`);
+  if (scanNestingDepth(src.slice(pos), lim.maxDepth) > lim.maxDepth) throw new BaleenError('E_PARSE', `input is nested deeper than ${lim.maxDepth} levels`, { limit: lim.maxDepth });
+  const p = new ShellParser(src, lim.maxDepth);
+  const { value, end } = p.parseValueAt(pos);
+  return { value: normalizeEjson(value, 0, lim.maxDepth), end };
+}
+
+/**
  * Deepest bracket nesting outside string literals; stops counting once past `cap`.
  * Brackets inside a regex literal are counted too, which can only over-estimate.
  */
@@ -218,6 +232,14 @@ class ShellParser {
     }
     if (this.pos < this.src.length) this.fail('unexpected text after the end of the document');
     return v;
+  }
+
+  /** A value starting at `pos` (whitespace and comments before it skipped); `end` is the offset after it. */
+  parseValueAt(pos: number): { value: unknown; end: number } {
+    this.pos = pos;
+    this.skipWs();
+    const value = this.parseValue();
+    return { value, end: this.pos };
   }
 
   private fail(msg: string): never {

@@ -1,5 +1,6 @@
 import { BaleenError } from '../../../src-shared/domain/errors';
 import { CLASSIC_STAGES, isKnownStage } from './explain-stages.catalog';
+import { ferretDbToClassic, ferretDbVersion, isFerretDbExplain } from './ferretdb-plan.adapter';
 import { parseExplainText } from './explain-text.parser';
 import type {
   ExecTotals,
@@ -31,6 +32,14 @@ export function normalizeExplain(doc: JsonValue): PlanModel {
   if (doc.ok === 0 || doc.ok === false) {
     const why = typeof doc.errmsg === 'string' ? doc.errmsg : 'no message';
     throw new BaleenError('E_PARSE', `the file holds a failed explain, not a plan: ${why}`);
+  }
+  if (isFerretDbExplain(doc)) {
+    const m = normalizeExplain(ferretDbToClassic(doc));
+    const fv = ferretDbVersion(doc);
+    m.warnings.unshift(
+      `${fv ? `FerretDB ${fv}` : 'FerretDB'} printed its backend's plan (queryPlanner.Plan), mapped here to MongoDB stage names; it reports no execution numbers at any verbosity`,
+    );
+    return m;
   }
   const b = new Builder();
   let root: PlanNode;

@@ -10,3 +10,9 @@ export { adviseIndex, proposeIndex, classifyFilter, createIndexCommand, parseExi
 export { findRedundantIndexes, findUnusedIndexes, type RedundantIndex, type UnusedIndex, type MemberIndexStats } from './index-usage.analyzer';
 export { buildExplainReport, formatExplainReport, stageTree, type ExplainReport, type StageTreeNode, type ReportOptions } from './explain-report.formatter';
 export * from './explain.schema';
+export { parseMongoshQuery, MAX_QUERY_CHARS } from './mongosh-query.parser';
+export { costliestPath, planSignature, planSummaryText } from './plan-cost';
+export { PlanHistoryStore, MAX_ROWS_PER_SHAPE, type PlanRecord } from './plan-history.store';
+export { ExplainService, roleFromHello, pickBuildOp, splitNamespace, type RunRequest } from './explain.service';
+export { openExplainService, explainHandlers } from './explain-handlers';
+export { isFerretDbExplain, ferretDbToClassic } from './ferretdb-plan.adapter';
