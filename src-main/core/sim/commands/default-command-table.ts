@@ -9,8 +9,11 @@ import {
   serverStatusCommand,
 } from './diagnostic.commands';
 import { aggregateCommand, dbStatsCommand, findCommand, listCollectionsCommand, listDatabasesCommand, replSetStepDownCommand, topCommand } from './data.commands';
+import { currentOpCommand } from './current-op.command';
+import { explainCommand } from './explain.command';
 import { getLogCommand } from './get-log.command';
 import { helloCommand, isMasterCommand } from './hello.command';
+import { createIndexesCommand, listIndexesCommand, withIndexPipelines } from './indexes.commands';
 import { replSetGetConfigCommand, replSetGetStatusCommand } from './replication.commands';
 
 /** The commands a simulated mongod answers. Later features register more (currentOp, getLog...). */
@@ -32,7 +35,11 @@ export function defaultCommandTable(): CommandTable {
     .register(listCollectionsCommand)
     .register(dbStatsCommand)
     .register(topCommand)
-    .register(aggregateCommand)
+    .register(withIndexPipelines(aggregateCommand))
     .register(findCommand)
-    .register(getLogCommand);
+    .register(getLogCommand)
+    .register(explainCommand)
+    .register(listIndexesCommand)
+    .register(createIndexesCommand)
+    .register(currentOpCommand);
 }
