@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeLogs, expandInputs, type LogInput } from '../../src-main/core/logs';
-import { countEvents, eventBuckets, EventStore, importInputs, searchEvents, shapeStats, type SourceRecord } from '../../src-main/core/events/index';
+import { connectionAnalysis, countEvents, eventBuckets, EventStore, importInputs, searchEvents, shapeStats, type SourceRecord } from '../../src-main/core/events/index';
 import { systemClock } from '../../src-main/core/ports/clock';
 import { betterSqliteDriver } from '../../src-main/core/store/better-sqlite3.driver';
 import type { EventRow } from '../../src-shared/contract/logs.contract';
@@ -166,6 +166,19 @@ describe.skipIf(!HAVE_CORPUS)('full-text search (FTS5) over message and attribut
     const to = all[9000]!.ts - 5;
     const inRange = all.filter((e) => e.ts >= from && e.ts <= to).length;
     expect(countEvents(store, { from, to })).toEqual({ count: inRange, exact: true });
+  });
+
+  it('per-bucket counts at a coarser step: buckets start on the step, and sum to the lines; connection churn likewise', () => {
+    const from = all[0]!.ts;
+    const to = all[all.length - 1]!.ts;
+    const b = eventBuckets(store, { from, to, by: 'component', stepMs: 5 * 60_000 });
+    expect(b.stepMs).toBe(300_000);
+    const pts = b.series.flatMap((s) => s.points);
+    expect(pts.every(([t]) => Number.isInteger(t) && t % 300_000 === 0)).toBe(true);
+    expect(pts.reduce((a, [, n]) => a + n, 0)).toBe(all.length);
+    const c = connectionAnalysis(store, { by: 'app', limit: 10 });
+    expect(c.churn.points.every(([t]) => Number.isInteger(t) && t % c.churn.stepMs === 0)).toBe(true);
+    expect(c.churn.points.reduce((a, [, n]) => a + n, 0)).toBe(store.db.prepare<[], { n: number }>('SELECT sum(accepted) AS n FROM conn_buckets').get()!.n);
   });
 
   it('search text that FTS5 cannot parse as tokens still answers (substring only) and never throws', () => {

@@ -271,8 +271,8 @@ export function eventBuckets(store: EventStore, q: z.output<typeof BucketsInput>
     params.push(...ixs);
   }
   const rows = store.db
-    .prepare<unknown[], { b: number; k: string; n: number }>(`SELECT (minute / ?) * ? AS b, ${col} AS k, sum(n) AS n FROM buckets WHERE ${where.join(' AND ')} GROUP BY b, k ORDER BY b`)
-    .all(stepMin, stepMin, ...params);
+    .prepare<unknown[], { b: number; k: string; n: number }>(`SELECT (minute - minute % ?) AS b, ${col} AS k, sum(n) AS n FROM buckets WHERE ${where.join(' AND ')} GROUP BY b, k ORDER BY b`)
+    .all(stepMin, ...params);
   const series = new Map<string, { key: string; total: number; points: [number, number][] }>();
   for (const r of rows) {
     let s = series.get(r.k);
@@ -595,8 +595,8 @@ function connectionChurn(store: EventStore, q: { nodes?: string[] | undefined; n
     params.push(...ixs);
   }
   return store.db
-    .prepare<unknown[], { b: number; a: number; e: number }>(`SELECT (minute / ?) * ? AS b, sum(accepted) AS a, sum(ended) AS e FROM conn_buckets WHERE ${where.join(' AND ')} GROUP BY b ORDER BY b`)
-    .all(stepMin, stepMin, ...params)
+    .prepare<unknown[], { b: number; a: number; e: number }>(`SELECT (minute - minute % ?) AS b, sum(accepted) AS a, sum(ended) AS e FROM conn_buckets WHERE ${where.join(' AND ')} GROUP BY b ORDER BY b`)
+    .all(stepMin, ...params)
     .map((r) => [r.b * MINUTE, r.a, r.e]);
 }
 

@@ -22,13 +22,21 @@ const inc = (id: number, start: number, end: number, kind: Incident['kind'] = 'e
 });
 
 describe('incidents timeline', () => {
-  it('lays incidents out along one strip, overlapping ones on another row', () => {
-    const l = stripLayout([inc(1, 0, 100), inc(2, 50, 60), inc(3, 900, 1000)]);
-    expect(l.map((x) => [x.id, Math.round(x.x), x.row])).toEqual([
-      [1, 0, 0],
-      [2, 50, 1],
-      [3, 900, 0],
+  it('lays incidents out along one strip in time order, overlapping ones on another row, long quiet spans compressed', () => {
+    const DAY = 86_400_000;
+    const l = stripLayout([inc(1, 0, 100_000), inc(2, 50_000, 60_000), inc(3, 200 * DAY, 200 * DAY + 5000), inc(4, 200 * DAY + 60_000, 200 * DAY + 70_000)]);
+    expect(l.map((x) => [x.id, x.row])).toEqual([
+      [1, 0],
+      [2, 1],
+      [3, 0],
+      [4, 0],
     ]);
+    const x = l.map((p) => p.x);
+    expect(x).toEqual([...x].sort((a, b) => a - b));
+    // 200 days apart does not push the last two into the edge: they stay distinct and visible.
+    expect(l[3]!.x - l[2]!.x).toBeGreaterThan(20);
+    expect(l[2]!.x).toBeLessThan(800);
+    expect(Math.max(...l.map((p) => p.x + p.w))).toBeLessThanOrEqual(1000);
   });
 
   it('lists incidents and shows one with its evidence and the operations around it', async () => {

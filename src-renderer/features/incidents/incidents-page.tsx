@@ -20,22 +20,33 @@ const KIND_LABEL: Record<Incident['kind'], string> = {
   'log-gap': 'Missed lines',
 };
 
-/** Where each incident sits on a strip spanning them all (x and width in 0..1000). */
+/**
+ * Where each incident sits on a strip spanning them all (x and width in 0..1000). Time between
+ * incidents is compressed (logarithmically) so months between two imports do not squash a busy
+ * hour into one pixel; order and overlap are kept, and overlapping incidents take another row.
+ */
 export function stripLayout(list: readonly Incident[]): { id: number; x: number; w: number; row: number }[] {
   if (list.length === 0) return [];
-  const from = Math.min(...list.map((i) => i.start));
-  const to = Math.max(...list.map((i) => i.end));
-  const span = Math.max(1, to - from);
-  const rowsEnd: number[] = [];
-  return list.map((i) => {
-    const x = ((i.start - from) / span) * 1000;
-    const w = Math.max(6, ((i.end - i.start) / span) * 1000);
-    // Overlapping incidents go on the next row.
-    let row = rowsEnd.findIndex((end) => end <= x);
-    if (row < 0) row = rowsEnd.length;
-    rowsEnd[row] = x + w + 2;
-    return { id: i.id, x, w, row };
+  const points = [...new Set(list.flatMap((i) => [i.start, i.end]))].sort((a, b) => a - b);
+  const at = new Map<number, number>();
+  let t = 0;
+  points.forEach((p, k) => {
+    if (k > 0) t += 1 + Math.log1p((p - points[k - 1]!) / 1000);
+    at.set(p, t);
   });
+  const total = Math.max(t, 1);
+  const MIN_W = 12;
+  const rowsEnd: number[] = [];
+  return [...list]
+    .sort((a, b) => a.start - b.start || a.id - b.id)
+    .map((i) => {
+      const x = (at.get(i.start)! / total) * (1000 - MIN_W);
+      const w = Math.max(MIN_W, ((at.get(i.end)! - at.get(i.start)!) / total) * (1000 - MIN_W));
+      let row = rowsEnd.findIndex((end) => end <= x);
+      if (row < 0) row = rowsEnd.length;
+      rowsEnd[row] = x + w + 2;
+      return { id: i.id, x, w, row };
+    });
 }
 
 /** Incidents on a timeline: elections, stepdowns, restarts, storms, bursts; each with its evidence and the operations around it. */
