@@ -34,6 +34,7 @@ const LogsPage = lazy(() => import('../features/logs').then((m) => ({ default: m
 const IncidentsPage = lazy(() => import('../features/incidents').then((m) => ({ default: m.IncidentsPage })));
 const SlowQueriesPage = lazy(() => import('../features/slow-queries').then((m) => ({ default: m.SlowQueriesPage })));
 const ConnectionsAnalysisPage = lazy(() => import('../features/connections-analysis').then((m) => ({ default: m.ConnectionsAnalysisPage })));
+const ExplainPage = lazy(() => import('../features/explain').then((m) => ({ default: m.ExplainPage })));
 /** `<from>/<to>` in ms since the epoch after an id: a page opened on a fixed time range. */
 const msRange = (a: string | undefined, b: string | undefined) => (a && b && /^\d{1,15}$/.test(a) && /^\d{1,15}$/.test(b) && Number(a) < Number(b) ? { from: a, to: b } : null);
 const loading = <LoadingState>Loading…</LoadingState>;
@@ -152,6 +153,13 @@ export const ROUTES: readonly RouteDef[] = [
     match: (s) => (s.length === 1 && s[0] === 'clients' ? {} : null),
     render: () => <Suspense fallback={loading}>{<ConnectionsAnalysisPage />}</Suspense>,
     nav: { label: 'Clients', href: '#/clients' },
+  },
+  {
+    // `#/explain?ns=…&filter=…` (slow queries link shapes here): the page reads its query from the hash itself.
+    id: 'explain',
+    match: (s) => (s.length >= 1 && (s[0] === 'explain' || s[0]!.startsWith('explain?')) ? {} : null),
+    render: () => <Suspense fallback={loading}>{<ExplainPage />}</Suspense>,
+    nav: { label: 'Explain', href: '#/explain' },
   },
 ];
 
