@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeLogs, expandInputs, type LogInput } from '../../src-main/core/logs';
-import { connectionAnalysis, countEvents, eventBuckets, EventStore, importInputs, searchEvents, shapeStats, type SourceRecord } from '../../src-main/core/events/index';
+import { connectionAnalysis, countEvents, eventBuckets, EventStore, listOperations, importInputs, searchEvents, shapeStats, type SourceRecord } from '../../src-main/core/events/index';
 import { systemClock } from '../../src-main/core/ports/clock';
 import { betterSqliteDriver } from '../../src-main/core/store/better-sqlite3.driver';
 import type { EventRow } from '../../src-shared/contract/logs.contract';
@@ -179,6 +179,20 @@ describe.skipIf(!HAVE_CORPUS)('full-text search (FTS5) over message and attribut
     const c = connectionAnalysis(store, { by: 'app', limit: 10 });
     expect(c.churn.points.every(([t]) => Number.isInteger(t) && t % c.churn.stepMs === 0)).toBe(true);
     expect(c.churn.points.reduce((a, [, n]) => a + n, 0)).toBe(store.db.prepare<[], { n: number }>('SELECT sum(accepted) AS n FROM conn_buckets').get()!.n);
+  });
+
+  it('operations sharing a logical session (lsid) come back linked, in time order, with their transaction numbers', () => {
+    const top = store.db
+      .prepare<[], { lsid: string; n: number }>('SELECT lsid, count(*) AS n FROM ops WHERE lsid IN (SELECT lsid FROM ops WHERE txn IS NOT NULL) GROUP BY lsid ORDER BY n DESC LIMIT 1')
+      .get()!;
+    expect(top.n).toBeGreaterThan(1);
+    const chain = listOperations(store, { lsid: top.lsid, failedOnly: false, sort: 'ts', limit: 1000 });
+    expect(chain).toHaveLength(top.n);
+    expect(chain.every((o) => o.lsid === top.lsid)).toBe(true);
+    expect(chain.map((o) => o.ts)).toEqual([...chain.map((o) => o.ts)].sort((a, b) => a - b));
+    expect(chain.some((o) => o.txnNumber !== null)).toBe(true);
+    // Each line of the chain says the same session in its own text.
+    for (const o of chain.slice(0, 20)) expect(all.find((e) => e.id === o.id)!.text).toContain(top.lsid);
   });
 
   it('search text that FTS5 cannot parse as tokens still answers (substring only) and never throws', () => {

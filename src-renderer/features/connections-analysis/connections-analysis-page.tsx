@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { ConnectionsResult, LogNode, SessionDetail, SessionRow } from '../../../src-shared/contract';
+import type { ConnectionsResult, LogNode, OperationRow, SessionDetail, SessionRow } from '../../../src-shared/contract';
 import { toBaleenError } from '../../../src-shared/contract/client';
 import type { BaleenError } from '../../../src-shared/domain/errors';
 import { useClient } from '../../client';
@@ -177,9 +177,36 @@ function Sessions({ by, value, node }: { by: By; value: string; node?: string })
   );
 }
 
+/** The operations of one logical session (driver session), in order, with their transaction numbers. */
+function LsidChain({ lsid }: { lsid: string }) {
+  const client = useClient();
+  const [ops, setOps] = useState<OperationRow[] | null>(null);
+  useEffect(() => {
+    client.invoke('logs.operations', { lsid, sort: 'ts', limit: 1000 }).then(setOps, () => setOps([]));
+  }, [client, lsid]);
+  if (!ops) return <LoadingState>Loading the session's operations…</LoadingState>;
+  return (
+    <div data-testid="lsid-chain">
+      <h4>
+        Logical session <code>{lsid}</code>: {ops.length} operation(s), on {new Set(ops.map((o) => o.ctx)).size} connection(s)
+      </h4>
+      <ol className="plain-list">
+        {ops.map((o) => (
+          <li key={o.id}>
+            <span className="mono">{formatLogTime(o.ts)}</span> {o.txnNumber !== null ? `txn ${o.txnNumber} · ` : ''}
+            {o.op} <code>{o.ns}</code> {formatMs(o.durationMs)} <span className="muted">{o.ctx ?? ''}</span>
+            {o.failed ? ` — ${o.errorName ?? 'failed'}` : ''}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
 function SessionView({ id }: { id: number }) {
   const client = useClient();
   const [d, setD] = useState<SessionDetail | null>(null);
+  const [lsid, setLsid] = useState<string | null>(null);
   useEffect(() => {
     client.invoke('logs.session', { id }).then(setD, () => undefined);
   }, [client, id]);
@@ -203,10 +230,16 @@ function SessionView({ id }: { id: number }) {
           <li key={o.id}>
             <span className="mono">{formatLogTime(o.ts)}</span> {o.op} <code>{o.ns}</code> {formatMs(o.durationMs)}
             {o.failed ? ` — ${o.errorName ?? 'failed'}` : ''}
-            {o.lsid ? <span className="muted"> · session {o.lsid.slice(0, 8)}{o.txnNumber !== null ? ` txn ${o.txnNumber}` : ''}</span> : null}
+            {o.lsid ? (
+              <button type="button" className="small" onClick={() => setLsid(o.lsid)} aria-label={`Operations of session ${o.lsid}`}>
+                session {o.lsid.slice(0, 8)}
+                {o.txnNumber !== null ? ` txn ${o.txnNumber}` : ''}
+              </button>
+            ) : null}
           </li>
         ))}
       </ul>
+      {lsid ? <LsidChain key={lsid} lsid={lsid} /> : null}
     </section>
   );
 }
