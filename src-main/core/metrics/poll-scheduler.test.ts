@@ -38,6 +38,20 @@ describe('PollScheduler', () => {
     expect(Math.max(...starts.map((t, i) => t - ticks[i]!))).toBeLessThan(90);
   });
 
+  it('runs each tick once even when timers fire a little early and the poll is quick', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    // Every timer fires 1 ms before it is due (real timers and the wall clock disagree by that much).
+    const early: Clock = { now: () => clock.now(), monotonic: () => clock.monotonic(), sleep: (ms, sig) => clock.sleep(ms, sig), setTimeout: (fn, ms) => clock.setTimeout(fn, Math.max(0, ms - 1)) };
+    const s = new PollScheduler(early);
+    const ticks: number[] = [];
+    s.add(task({ id: 'fast', phaseMs: 0, run: async (ts) => void ticks.push(ts) }));
+    await clock.advance(60_000);
+    await s.dispose();
+    expect(ticks.length).toBeGreaterThanOrEqual(59);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    expect(ticks.slice(1).every((t, i) => t - ticks[i]! === 1000)).toBe(true);
+  });
+
   it('never runs a task twice at once: busy ticks are skipped and counted', async () => {
     const clock = new ManualClock();
     const s = new PollScheduler(clock);

@@ -29,6 +29,8 @@ export interface TaskStats {
   lastStartedAt: number | null;
   lastLatenessMs: number;
   maxLatenessMs: number;
+  /** Runs that started more than a tenth of the interval after their tick (the event loop or a slot was busy). */
+  lateRuns: number;
 }
 
 export interface PollSchedulerOptions {
@@ -49,6 +51,8 @@ interface Entry {
   abort: AbortController | undefined;
   /** A tick waiting for a slot. */
   waiting: number | null;
+  /** The last grid tick armed: a timer that fires a little early must not arm the same tick again. */
+  lastTick: number;
 }
 
 export function nextTick(now: number, intervalMs: number, phaseMs: number): number {
@@ -80,11 +84,12 @@ export class PollScheduler {
       timer: undefined,
       busy: false,
       paused: false,
-      stats: { runs: 0, skipped: 0, timedOut: 0, queued: 0, lastStartedAt: null, lastLatenessMs: 0, maxLatenessMs: 0 },
+      stats: { runs: 0, skipped: 0, timedOut: 0, queued: 0, lastStartedAt: null, lastLatenessMs: 0, maxLatenessMs: 0, lateRuns: 0 },
       stopped: false,
       inFlight: undefined,
       abort: undefined,
       waiting: null,
+      lastTick: -Infinity,
     };
     this.entries.set(task.id, e);
     this.arm(e);
@@ -97,8 +102,10 @@ export class PollScheduler {
   private arm(e: Entry): void {
     if (e.stopped || e.paused) return;
     const now = this.clock.now();
-    const at = nextTick(now, e.task.intervalMs, e.task.phaseMs);
-    e.timer = this.clock.setTimeout(() => this.fire(e, at), at - now);
+    // Timers may fire a millisecond early by the wall clock: the grid only ever moves forward.
+    const at = nextTick(Math.max(now, e.lastTick), e.task.intervalMs, e.task.phaseMs);
+    e.lastTick = at;
+    e.timer = this.clock.setTimeout(() => this.fire(e, at), Math.max(0, at - now));
   }
 
   /** Run the task now, off the grid (resume from sleep, user asked for a recheck). */
@@ -114,6 +121,8 @@ export class PollScheduler {
     checkGrid(intervalMs, phaseMs);
     e.task = { ...e.task, intervalMs, phaseMs };
     e.timer?.cancel();
+    // The tick that was armed and cancelled did not run: the new grid may start before it.
+    e.lastTick = -Infinity;
     this.arm(e);
   }
 
@@ -131,6 +140,7 @@ export class PollScheduler {
     const e = this.entries.get(id);
     if (!e || !e.paused) return;
     e.paused = false;
+    e.lastTick = -Infinity;
     this.arm(e);
     this.fire(e, this.clock.now(), false);
   }
@@ -166,6 +176,7 @@ export class PollScheduler {
     e.stats.lastStartedAt = startedAt;
     e.stats.lastLatenessMs = late;
     if (late > e.stats.maxLatenessMs) e.stats.maxLatenessMs = late;
+    if (late > e.task.intervalMs / 10) e.stats.lateRuns++;
     const ac = new AbortController();
     e.abort = ac;
     const deadline = this.clock.setTimeout(() => {
