@@ -177,6 +177,12 @@ export function parseMongoshQuery(text: string, limits: Partial<ParseLimits> = {
       nameParts.push(name);
       continue;
     }
+    // Refuse an unknown method by its name, before reading arguments it could never take.
+    if (!method && !['getSiblingDB', 'getDB', 'getCollection', 'explain'].includes(name) && !COLLECTION_METHODS.has(name)) {
+      if (nameParts.length === 0 && collection === null) s.fail(`db.${name}() is not a collection method; write db.<collection>.find(…)`, at);
+      s.fail(`.${name}() is not something Baleen can explain (find, aggregate, count, distinct, update, delete and findAndModify are)`, at);
+    }
+    if (method && !CURSOR_METHODS.has(name)) s.fail(`.${name}() cannot follow ${method.name}()`, at);
     const args = s.args();
     const call: Call = { name, args, at };
     if (!method) {
@@ -195,15 +201,10 @@ export function parseMongoshQuery(text: string, limits: Partial<ParseLimits> = {
         verbosity = verbosityArg(s, call);
         continue;
       }
-      if (!COLLECTION_METHODS.has(name)) {
-        if (nameParts.length === 0 && collection === null) s.fail(`db.${name}() is not a collection method; write db.<collection>.find(…)`, at);
-        s.fail(`.${name}() is not something Baleen can explain (find, aggregate, count, distinct, update, delete and findAndModify are)`, at);
-      }
       if (nameParts.length === 0 && collection === null) s.fail(`${name}() needs a collection: db.<collection>.${name}(…)`, at);
       method = call;
       continue;
     }
-    if (!CURSOR_METHODS.has(name)) s.fail(`.${name}() cannot follow ${method.name}()`, at);
     if (name === 'explain') {
       verbosity = verbosityArg(s, call);
       continue;
