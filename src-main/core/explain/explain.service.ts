@@ -224,7 +224,8 @@ export class ExplainService {
       shapeText,
       signature: planSignature(model),
       planSummary: view.planSummary,
-      verbosity: model.verbosity,
+      // What was asked for: a server that prints no numbers (FerretDB) still ran it at this verbosity.
+      verbosity,
       nReturned: view.summary.nReturned,
       executionTimeMillis: view.summary.executionTimeMillis,
       totalKeysExamined: view.summary.totalKeysExamined,

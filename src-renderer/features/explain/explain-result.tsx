@@ -41,7 +41,7 @@ export function ExplainResult({ view }: { view: ExplainView }) {
       <h2>{title}</h2>
       <p className="muted">
         {src.kind === 'live' ? `Ran ${formatDateTime(src.ranAt)} with a ${num(src.maxTimeMs)} ms time limit. ` : null}
-        {summary.serverVersion ? `MongoDB ${summary.serverVersion}, ` : null}
+        {summary.serverVersion ? `${/^[A-Za-z]/.test(summary.serverVersion) ? '' : 'MongoDB '}${summary.serverVersion}, ` : null}
         {summary.engine === 'none' ? null : `${summary.engine} engine, `}
         {model.verbosity}. Plan: <code>{view.planSummary}</code>
       </p>
