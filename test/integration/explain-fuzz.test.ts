@@ -9,7 +9,7 @@ import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isBaleenError } from '../../src-shared/domain/errors';
-import { buildExplainReport, formatExplainReport, normalizeExplain, parseExplainText, type JsonValue } from '../../src-main/core/explain';
+import { buildExplainReport, costliestPath, formatExplainReport, normalizeExplain, parseExplainText, planSignature, planSummaryText, type JsonValue } from '../../src-main/core/explain';
 
 const REGRESSIONS = path.resolve(process.cwd(), 'test/fuzz-regressions/explain');
 const CORPUS = path.resolve(process.cwd(), '../shared/corpus');
@@ -37,8 +37,13 @@ function runOnce(target: Target, text: string): { outcome: 'ok' | 'typed-error';
   try {
     parsed = parseExplainText(text);
     if (target === 'pipeline') {
-      const report = buildExplainReport(normalizeExplain(parsed));
+      const model = normalizeExplain(parsed);
+      const report = buildExplainReport(model);
       formatExplainReport(report);
+      // What the console adds on the same model: the costliest path, the plan's signature and summary.
+      costliestPath(model.root);
+      planSignature(model);
+      planSummaryText(model);
       JSON.stringify(report);
     }
   } catch (e) {
@@ -192,7 +197,29 @@ const shardedAgg = fc.record({
   splitPipeline: fc.oneof(fc.constant(null), fc.record({ shardsPart: fc.array(pipelineStage, { maxLength: 2 }), mergerPart: fc.array(pipelineStage, { maxLength: 3 }) })),
   mergeType: odd,
 });
-const explainShapes = fc.oneof(findDoc, aggDoc, shardedFind, shardedAgg);
+/** FerretDB's answer: its backend's plan (SQLite lines or a PostgreSQL JSON plan) and pushdown flags. */
+const ferretLine = fc.oneof(
+  fc.constantFrom('SCAN orders_1', 'SEARCH orders_1 USING INDEX orders_1_a (a=?)', 'SEARCH t USING INTEGER PRIMARY KEY (rowid=?)', 'USE TEMP B-TREE FOR ORDER BY'),
+  fc.string({ maxLength: 30 }),
+);
+const ferretDoc = fc.record(
+  {
+    queryPlanner: fc.record({
+      Plan: fc.oneof(
+        fc.array(fc.oneof(ferretLine.map((d) => `id=2 parent=0 notused=0 detail=${d}`), odd), { maxLength: 4 }),
+        fc.record({ 'Node Type': fc.constantFrom('Seq Scan', 'Index Scan', 'Sort', 'Limit'), 'Index Name': odd, Plans: fc.array(fc.record({ 'Node Type': fc.constantFrom('Seq Scan', 'Index Scan'), Plans: odd }), { maxLength: 2 }) }, { requiredKeys: [] }),
+        odd,
+      ),
+    }),
+    command: fc.record({ find: odd, aggregate: odd, filter: filterArb, sort: odd, limit: odd, pipeline: fc.array(fc.oneof(filterArb.map((f) => ({ $match: f })), pipelineStage), { maxLength: 3 }), deletes: odd, $db: odd }, { requiredKeys: [] }),
+    serverInfo: fc.record({ version: odd, ferretdbVersion: odd }, { requiredKeys: [] }),
+    filterPushdown: odd,
+    sortPushdown: odd,
+    limitPushdown: odd,
+  },
+  { requiredKeys: ['queryPlanner'] },
+);
+const explainShapes = fc.oneof(findDoc, aggDoc, shardedFind, shardedAgg, ferretDoc);
 
 // ---- mutations of real explain text
 
