@@ -5,9 +5,11 @@
 // with build progress from $currentOp, the plan change it causes in the plan history, and unused
 // indexes judged across every member.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { MongoClient } from 'mongodb';
 import { join } from 'node:path';
 import { addressMapDialer } from '../../src-main/core/connections';
+import { normalizeExplain, parseExplainDocument } from '../../src-main/core/explain';
 import { ReplicaSetModel, registerScramAuth, SimUserDirectory, startSimulator, type Simulator } from '../../src-main/core/sim';
 import { simIndexes } from '../../src-main/core/sim/commands/indexes-state';
 import type { ConnectionSummary, ExplainView, IndexBuild, PlanChange } from '../../src-shared/contract';
@@ -262,6 +264,99 @@ describe('explain on a simulated replica set', () => {
     expect(list.nodes.find((n) => n.id === p2)!.status.state).toBe('monitoring');
     const v: ExplainView = await t.client.invoke('explain.run', { nodeId: p1, db: 'shop', query: 'db.orders.find({status: "A"})' });
     expect(v.source.kind).toBe('live');
+  });
+});
+
+describe("the simulator's explain against real captures", () => {
+  const FIXTURES = join(process.cwd(), '../shared/corpus/compass/packages/explain-plan-helper/test/fixtures');
+  /** Fields real servers print that the corpus (3.2–5.0 captures) does not hold, each with where it comes from. */
+  const NEWER: Record<string, string> = {
+    'SORT.type': '5.0+ sort stage (simple / default)',
+    'SORT.totalDataSizeSorted': '5.0+ sort stage',
+    'SORT.usedDisk': '4.4+ sort stage',
+    'SORT.spills': '5.0+ sort stage',
+    'COUNT.nCounted': 'count explain (COUNT stage)',
+    'COUNT.nSkipped': 'count explain (COUNT stage)',
+    'UPDATE.nMatched': 'update explain (UPDATE stage)',
+    'UPDATE.nWouldModify': 'update explain (UPDATE stage)',
+    'UPDATE.nWouldUpsert': 'update explain (UPDATE stage)',
+    'DELETE.nWouldDelete': 'delete explain (DELETE stage)',
+    // The captures' allPlansExecution arrays are all empty; a trial's fields are those the normaliser reads.
+    'allPlansExecution.nReturned': 'allPlansExecution trial',
+    'allPlansExecution.executionTimeMillisEstimate': 'allPlansExecution trial',
+    'allPlansExecution.totalKeysExamined': 'allPlansExecution trial',
+    'allPlansExecution.totalDocsExamined': 'allPlansExecution trial',
+    'allPlansExecution.executionStages': 'allPlansExecution trial',
+  };
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ me: 'shapes.internal:27017' });
+    const st = simIndexes(sim.node);
+    st.buildMs = 5;
+    await st.startBuild('shop', 'orders', [
+      { key: [['status', 1]], name: 'status_1' },
+      { key: [['status', 1], ['qty', 1]], name: 'status_1_qty_1' },
+    ]).finished;
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it.skipIf(!existsSync(FIXTURES))('every field of every stage it prints is one a real server prints for that stage', async () => {
+    const corpus = new Set<string>();
+    const anyStage = new Set<string>();
+    const collect = (v: unknown, ctx: string, into: Set<string>, stageKeys: Set<string> | null) => {
+      if (Array.isArray(v)) return v.forEach((x) => collect(x, ctx, into, stageKeys));
+      if (v === null || typeof v !== 'object' || v instanceof Date) return;
+      const o = v as Record<string, unknown>;
+      const st = typeof o.stage === 'string' ? o.stage : null;
+      for (const [k, x] of Object.entries(o)) {
+        into.add(st ? `${st}.${k}` : `${ctx}.${k}`);
+        if (st) stageKeys?.add(k);
+        // Filters and bounds hold the query's own field names, not the server's.
+        if (!['filter', 'parsedQuery', 'indexBounds', 'keyPattern', 'multiKeyPaths', 'sortPattern', 'command', 'serverParameters', 'serverInfo'].includes(k)) collect(x, k, into, stageKeys);
+      }
+    };
+    for (const f of readdirSync(FIXTURES)) collect(JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')), '', corpus, anyStage);
+
+    const c = new MongoClient(`${sim.uri}`);
+    await c.connect();
+    const served = new Set<string>();
+    try {
+      const db = c.db('shop');
+      for (const cmd of [
+        { find: 'orders', filter: { status: 'A', qty: { $gt: 5 } }, sort: { ts: -1 }, limit: 10 },
+        { find: 'orders', filter: { _id: 5 } },
+        { aggregate: 'orders', pipeline: [{ $match: { note: 'x' } }, { $sort: { ts: 1 } }, { $group: { _id: '$sku' } }], cursor: {} },
+        { find: 'missing', filter: {} },
+        { count: 'orders', query: { status: 'A' } },
+        { update: 'orders', updates: [{ q: { status: 'A' }, u: { $set: { x: 1 } } }] },
+        { delete: 'orders', deletes: [{ q: { status: 'A' }, limit: 1 }] },
+      ]) {
+        for (const verbosity of ['queryPlanner', 'executionStats', 'allPlansExecution']) {
+          const reply = await db.command({ explain: cmd, verbosity });
+          collect(reply, '', served, null);
+          // And Baleen reads it whole: known stages, no warnings, the verbosity asked for.
+          const m = normalizeExplain(parseExplainDocument(reply));
+          // (allPlansExecution with a single candidate has no trials: it reads as executionStats, as a real one does.)
+          const single = m.queryLayers.every((l) => l.rejectedPlans.length === 0);
+          expect([m.unknownStages, m.warnings, m.verbosity], JSON.stringify(cmd)).toEqual([[], [], verbosity === 'allPlansExecution' && single ? 'executionStats' : verbosity]);
+        }
+      }
+    } finally {
+      await c.close();
+    }
+    // The walk saw the plans (so an empty list below means something).
+    for (const k of ['IXSCAN.indexBounds', 'COLLSCAN.docsExamined', 'SORT.sortPattern', 'COUNT.nCounted', 'queryPlanner.rejectedPlans', 'executionStats.allPlansExecution', 'EOF.nReturned']) expect(served, k).toContain(k);
+    const stageName = (k: string) => k.slice(0, k.indexOf('.'));
+    const unknown = [...served].filter((k) => {
+      if (corpus.has(k) || NEWER[k]) return false;
+      // A stage the corpus never shows (COUNT, UPDATE, DELETE, EOF) may carry the fields every stage has.
+      const st = stageName(k);
+      return ![...corpus].some((x) => x.startsWith(`${st}.`)) ? !anyStage.has(k.slice(st.length + 1)) : true;
+    });
+    // Top-level and section fields a 7.0 server prints that older captures lack.
+    expect(unknown.filter((k) => !/^\.(explainVersion|ok|command|serverInfo|serverParameters|queryPlanner|executionStats)$/.test(k))).toEqual([]);
   });
 });
 
