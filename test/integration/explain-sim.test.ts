@@ -361,7 +361,10 @@ describe("the simulator's explain against real captures", () => {
 });
 
 describe('explain for a clusterMonitor-only user', () => {
-  const users = new SimUserDirectory([{ user: 'mon', db: 'admin', password: 'mon-pw', roles: [{ role: 'clusterMonitor', db: 'admin' }] }]);
+  const users = new SimUserDirectory([
+    { user: 'mon', db: 'admin', password: 'mon-pw', roles: [{ role: 'clusterMonitor', db: 'admin' }] },
+    { user: 'analyst', db: 'admin', password: 'analyst-pw', roles: [{ role: 'clusterMonitor', db: 'admin' }, { role: 'read', db: 'app' }] },
+  ]);
   let sim: Simulator;
   let t: TestCore;
 
@@ -384,5 +387,23 @@ describe('explain for a clusterMonitor-only user', () => {
     expect(sim.stats().commands.explain?.total ?? 0).toBe(0);
     const idx = await refusal(t.client.invoke('explain.indexes', { nodeId, namespace: 'shop.orders' }));
     expect(idx.code).toBe('E_NOT_AUTHORIZED');
+  });
+
+  it('find on one database only (partial): the server refuses another with code 13, and the feature goes off for the hour', async () => {
+    await t.client.invoke('connections.remove', { id: (await t.client.invoke('connections.list', {}))[0]!.id });
+    const c = await t.client.invoke('connections.add', { uri: 'mongodb://analyst@solo.internal:27017/?authMechanism=SCRAM-SHA-256&authSource=admin', secrets: { password: 'analyst-pw' } });
+    const nodeId = c.nodes[0]!.id;
+    await eventually(async () => ((await t.client.invoke('connections.capabilities', { nodeId })).features.find((f) => f.feature === 'explain')?.state === 'partial' ? true : undefined), 5000, 'partial explain');
+    const before = sim.stats().commands.explain?.total ?? 0;
+    const e = await refusal(t.client.invoke('explain.run', { nodeId, db: 'shop', query: 'db.orders.find({status: "A"})' }));
+    expect(e.code).toBe('E_NOT_AUTHORIZED');
+    expect(e.message).toMatch(/code 13.*not authorized on shop/);
+    expect(sim.stats().commands.explain!.total).toBe(before + 1);
+    const cap = (await t.client.invoke('connections.capabilities', { nodeId })).features.find((f) => f.feature === 'explain')!;
+    expect(cap).toMatchObject({ state: 'unavailable', reason: expect.stringMatching(/code 13/) });
+    // The gate is per feature, not per database: even the granted database waits for the retry hour.
+    const again = await refusal(t.client.invoke('explain.run', { nodeId, db: 'app', query: 'db.events.find({})' }));
+    expect(again.code).toBe('E_NOT_AUTHORIZED');
+    expect(sim.stats().commands.explain!.total).toBe(before + 1);
   });
 });
