@@ -112,3 +112,61 @@ test.describe('logs: import a folder, incidents, operations around an election',
     expect(consoleErrors.filter((e) => !/^CSP violation: script-src eval /.test(e))).toEqual([]);
   });
 });
+
+test.describe('getLog on the demo, the log lane under the node charts, what happened in a brushed window', () => {
+  let serve: Served;
+  test.beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    serve = await startServe();
+  });
+  test.afterAll(async () => {
+    await serve?.stop();
+    if (serve) removeDir(serve.dataDir);
+  });
+
+  test('poll a demo member with getLog from the Sources page, see its lines under its charts, brush a window and see what moved', async ({ page }) => {
+    test.setTimeout(120_000);
+    await page.goto(serve.url);
+    const demoStart = Date.now();
+    await page.getByRole('button', { name: 'Try the demo' }).click();
+    await expect(page).toHaveURL(/#\/cluster\//, { timeout: 20_000 });
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Logs' }).click();
+    await page.getByRole('link', { name: 'Sources' }).click();
+    const follow = page.getByRole('form', { name: "Follow a node's log" });
+    const option = follow.locator('option', { hasText: 'demo-a.baleen.invalid:27017' });
+    const nodeId = (await option.getAttribute('value'))!;
+    await follow.getByLabel('Node').selectOption(nodeId);
+    await follow.getByLabel('Every (s)').fill('1');
+    await follow.getByRole('button', { name: 'Poll getLog' }).click();
+    const row = page.getByTestId('log-sources').locator('tr[data-state="following"]');
+    await expect(row).toHaveCount(1);
+    await expect.poll(async () => Number(((await row.locator('td').nth(3).textContent()) ?? '0').replace(/,/g, '')), { timeout: 20_000 }).toBeGreaterThan(5);
+    await page.screenshot({ path: `${SHOTS}/logs-getlog-source.png`, fullPage: true });
+
+    // The node page: the log lane under the metric charts, on the same time axis.
+    await page.goto(`${serve.url.replace(/\?.*$/, '')}#/node/${encodeURIComponent(nodeId)}`);
+    const lane = page.getByTestId('timeline-lane');
+    await expect(lane).toBeVisible({ timeout: 20_000 });
+    await expect.poll(async () => Number(await lane.getAttribute('data-total')), { timeout: 40_000 }).toBeGreaterThan(5);
+
+    // Brush a window on a metric chart: the last 10 s (the 10 s before it have samples too, for the
+    // comparison). The range becomes that window and "What happened here?" answers for it.
+    const chart = page.getByTestId('chart-ops');
+    await expect.poll(async () => Number(await chart.getAttribute('data-last-ts')), { timeout: 40_000 }).toBeGreaterThan(demoStart + 25_000);
+    await chart.scrollIntoViewIfNeeded();
+    const box = (await chart.boundingBox())!;
+    const [from, to] = ((await chart.getAttribute('data-window')) ?? '0 1').split(' ').map(Number) as [number, number];
+    const last = Number(await chart.getAttribute('data-last-ts'));
+    const xOf = (ts: number) => box.x + 48 + ((ts - from) / (to - from)) * (box.width - 48 - 16);
+    await page.mouse.move(xOf(last - 10_000), box.y + box.height * 0.6);
+    await page.mouse.down();
+    await page.mouse.move(xOf(last), box.y + box.height * 0.6, { steps: 8 });
+    await page.mouse.up();
+    const wh = page.getByTestId('what-happened');
+    await expect(wh).toBeVisible({ timeout: 10_000 });
+    await expect(wh.getByTestId('movers').locator('tbody tr').first()).toBeVisible({ timeout: 20_000 });
+    await expect(wh).toContainText(/Log lines: [1-9]/);
+    await page.locator('section.timeline-lane').screenshot({ path: `${SHOTS}/logs-what-happened.png` });
+  });
+});

@@ -127,7 +127,7 @@ function Summary({ s }: { s: WindowSummary }) {
         <ul className="plain-list">
           {s.shapes.slice(0, 8).map((x) => (
             <li key={`${x.ns}:${x.op}:${x.hash}`}>
-              <code>{x.ns}</code> {x.op}: {x.count} × , {formatMs(x.totalMs)} total, p95 {formatMs(x.p95Ms)}
+              <code>{x.ns}</code> {x.op}: {formatCount(x.count)} ops, {formatMs(x.totalMs)} total, p95 {formatMs(x.p95Ms)}
             </li>
           ))}
         </ul>
