@@ -176,8 +176,11 @@ export const BucketsInput = z
     ...NodeSelector,
     from: Ts,
     to: Ts,
-    /** Bucket width; rounded up to whole minutes (the stored step). Default: about 120 buckets over the range. */
-    stepMs: z.number().int().min(60_000).max(31 * 86_400_000).optional(),
+    /**
+     * Bucket width. Whole minutes come from the stored per-minute counts; a step under a minute (for a
+     * range of at most 2 h: a zoomed-in window) is counted from the lines. Default: about 120 buckets.
+     */
+    stepMs: z.number().int().min(1000).max(31 * 86_400_000).optional(),
     by: z.enum(['severity', 'component']).default('severity'),
   })
   .strict()

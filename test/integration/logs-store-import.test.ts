@@ -176,6 +176,13 @@ describe.skipIf(!HAVE_CORPUS)('full-text search (FTS5) over message and attribut
     const pts = b.series.flatMap((s) => s.points);
     expect(pts.every(([t]) => Number.isInteger(t) && t % 300_000 === 0)).toBe(true);
     expect(pts.reduce((a, [, n]) => a + n, 0)).toBe(all.length);
+    // A zoomed-in window (under 2 h) is counted from the lines at a step under a minute.
+    const mid = all[5000]!.ts;
+    const fine = eventBuckets(store, { from: mid, to: mid + 60_000, by: 'severity' });
+    expect(fine.stepMs).toBe(1000);
+    const finePts = fine.series.flatMap((s) => s.points);
+    expect(finePts.every(([t]) => t % 1000 === 0 && t >= mid - 1000 && t <= mid + 60_000)).toBe(true);
+    expect(finePts.reduce((a, [, n]) => a + n, 0)).toBe(all.filter((e) => e.ts >= mid && e.ts <= mid + 60_000).length);
     const c = connectionAnalysis(store, { by: 'app', limit: 10 });
     expect(c.churn.points.every(([t]) => Number.isInteger(t) && t % c.churn.stepMs === 0)).toBe(true);
     expect(c.churn.points.reduce((a, [, n]) => a + n, 0)).toBe(store.db.prepare<[], { n: number }>('SELECT sum(accepted) AS n FROM conn_buckets').get()!.n);

@@ -258,12 +258,24 @@ export function stepFor(from: number, to: number, target = 120, min = MINUTE): n
   return nice.find((s) => s >= raw) ?? Math.ceil(raw / (1440 * MINUTE)) * 1440 * MINUTE;
 }
 
+/** Steps under a minute, for zoomed-in windows (counted from the lines, not the per-minute counts). */
+const FINE_STEPS = [1000, 2000, 5000, 10_000, 15_000, 30_000];
+/** Longest range counted from the lines. */
+const FINE_MAX_RANGE = 2 * 3_600_000;
+
 export function eventBuckets(store: EventStore, q: z.output<typeof BucketsInput>): BucketsResult {
-  const step = q.stepMs !== undefined ? Math.ceil(q.stepMs / MINUTE) * MINUTE : stepFor(q.from, q.to);
-  const stepMin = step / MINUTE;
+  const fineAllowed = q.to - q.from <= FINE_MAX_RANGE;
+  let step: number;
+  if (q.stepMs !== undefined) step = q.stepMs < MINUTE && fineAllowed ? (FINE_STEPS.find((s) => s >= q.stepMs!) ?? MINUTE) : Math.ceil(q.stepMs / MINUTE) * MINUTE;
+  else {
+    const raw = (q.to - q.from) / 120;
+    step = raw < MINUTE && fineAllowed ? (FINE_STEPS.find((s) => s >= raw) ?? MINUTE) : stepFor(q.from, q.to);
+  }
   const ixs = store.nodeIxs(q);
   if (ixs !== undefined && ixs.length === 0) return { stepMs: step, from: q.from, to: q.to, series: [] };
   const col = q.by === 'severity' ? 'sev' : 'comp';
+  if (step < MINUTE) return fineBuckets(store, q, step, col, ixs);
+  const stepMin = step / MINUTE;
   const where = ['minute >= ?', 'minute <= ?'];
   const params: unknown[] = [Math.floor(q.from / MINUTE), Math.floor(q.to / MINUTE)];
   if (ixs !== undefined) {
@@ -279,6 +291,26 @@ export function eventBuckets(store: EventStore, q: z.output<typeof BucketsInput>
     if (!s) series.set(r.k, (s = { key: r.k, total: 0, points: [] }));
     s.total += r.n;
     s.points.push([r.b * MINUTE, r.n]);
+  }
+  return { stepMs: step, from: q.from, to: q.to, series: [...series.values()].sort((a, b) => b.total - a.total) };
+}
+
+function fineBuckets(store: EventStore, q: { from: number; to: number }, step: number, col: 'sev' | 'comp', ixs: number[] | undefined): BucketsResult {
+  const where = ['ts >= ?', 'ts <= ?'];
+  const params: unknown[] = [q.from, q.to];
+  if (ixs !== undefined) {
+    where.push(`node_ix IN (${placeholders(ixs.length)})`);
+    params.push(...ixs);
+  }
+  const rows = store.db
+    .prepare<unknown[], { b: number; k: string; n: number }>(`SELECT (ts - ts % ?) AS b, ${col} AS k, count(*) AS n FROM events WHERE ${where.join(' AND ')} GROUP BY b, k ORDER BY b`)
+    .all(step, ...params);
+  const series = new Map<string, { key: string; total: number; points: [number, number][] }>();
+  for (const r of rows) {
+    let s = series.get(r.k);
+    if (!s) series.set(r.k, (s = { key: r.k, total: 0, points: [] }));
+    s.total += r.n;
+    s.points.push([r.b, r.n]);
   }
   return { stepMs: step, from: q.from, to: q.to, series: [...series.values()].sort((a, b) => b.total - a.total) };
 }

@@ -132,6 +132,7 @@ function Summary({ s }: { s: WindowSummary }) {
           ))}
         </ul>
         <h4>Notable lines</h4>
+        {s.notable.length === 0 ? <p className="muted">No warnings, errors or state changes.</p> : null}
         <ul className="plain-list">
           {s.notable.slice(0, 12).map((e) => (
             <li key={e.id}>
