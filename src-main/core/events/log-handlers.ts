@@ -50,7 +50,14 @@ export function openEventStore(d: LogCoreDeps): LogCore {
       const ids = d.config.resolveAlias(hostPort);
       return ids.length === 1 ? ids[0]! : null;
     },
-    learnAlias: (hostPort, nodeId) => d.config.addAlias(hostPort, nodeId as NodeId, 'log'),
+    learnAlias: (hostPort, nodeId) => {
+      try {
+        d.config.addAlias(hostPort, nodeId as NodeId, 'log');
+      } catch (e) {
+        // An alias is a convenience for later imports; failing to keep one must not fail this one.
+        d.log.warn('could not record a log alias', { hostPort, nodeId, error: e instanceof Error ? e.message : String(e) });
+      }
+    },
   });
   const service = new LogService({
     store,

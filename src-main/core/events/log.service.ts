@@ -87,6 +87,7 @@ export class LogService {
   }
 
   async importPaths(input: { paths: string[]; nodeId?: NodeId | undefined }, actor: string, signal: AbortSignal): Promise<LogSourceInfo> {
+    if (input.nodeId) this.d.requireNode?.(input.nodeId);
     const { inputs, skipped } = await expandInputs(input.paths, this.d.cwd ?? homedir());
     if (inputs.length === 0) {
       const why = skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`);
