@@ -7,7 +7,7 @@ import type { AppInfo } from '../../src-shared/contract';
 import type { Handlers } from '../rpc';
 import { AuditLog } from './audit/audit-log';
 import type { DemoInfo, Intervals, PollStatus } from '../../src-shared/contract';
-import type { NodeId } from '../../src-shared/domain/identity';
+import { splitNodeId, type NodeId } from '../../src-shared/domain/identity';
 import { directDialer } from './connections/dialer';
 import { ConnectionManager, type ConnectionSeams, type MonitoringSettings, type TunnelTuning } from './connections/connection-manager';
 import { HostKeyVerifier, SqliteHostKeyStore } from './tunnels';
@@ -156,7 +156,13 @@ export function createCore(deps: CoreDeps): Core {
     emit: (p) => events.emit('ftdc.progress', p),
     onNodesChanged: () => events.emit('connections.changed', { connections: connections.list() }),
   });
-  const logs = openEventStore({ sqlite: deps.sqlite, dataDir: deps.dataDir, clock, log: log.child('logs'), config, audit, metrics: store, connections, bus: events });
+  /** The node's SSH tunnel, for host commands (log follow, diagnostic.data fetch); refused when it has none. */
+  const sshSourceOf = (nodeId: NodeId) => {
+    const source = connections.sshExecSource(nodeId);
+    if (!source) throw new BaleenError('E_UNSUPPORTED', `${nodeId} is not reached through SSH: add an SSH hop to its connection to read files on its host.`);
+    return source;
+  };
+  const logs = openEventStore({ sqlite: deps.sqlite, dataDir: deps.dataDir, clock, log: log.child('logs'), config, audit, metrics: store, connections, bus: events, sshSession: (nodeId) => connections.sshExecSource(nodeId) });
   const explain = openExplainService({ sqlite: deps.sqlite, dataDir: deps.dataDir, connections, audit, bus: events, clock, log: log.child('explain') });
   const startedAt = clock.now();
   connections.restore();
@@ -232,6 +238,15 @@ export function createCore(deps: CoreDeps): Core {
     'metrics.storeState': () => store.writerState(),
     'ftdc.preview': (input, ctx) => imports.preview(input.paths, ctx.signal),
     'ftdc.import': (input, ctx) => imports.import(input, actorOf(ctx), ctx.signal),
+    'ftdc.sshPreview': async (input, ctx) => {
+      const r = await imports.sshPreview(sshSourceOf(input.nodeId), input.remoteDir, ctx.signal);
+      return { files: r.files.map((f) => ({ path: `${r.remoteDir.replace(/\/+$/, '')}/${f.name}`, bytes: f.bytes, kind: 'file' as const, importedAs: null })), totalBytes: r.totalBytes };
+    },
+    // The fetch runs commands on the node's host: audited as such, around the import's own audit record.
+    'ftdc.sshImport': (input, ctx) =>
+      audit.run({ action: 'ftdc.ssh-fetch', target: `${input.nodeId}:${input.remoteDir}`, actor: actorOf(ctx) }, () =>
+        imports.importOverSsh(sshSourceOf(input.nodeId), { host: splitNodeId(input.nodeId).hostPort.replace(/:\d+$/, ''), remoteDir: input.remoteDir }, { label: input.label, jobId: input.jobId }, actorOf(ctx), ctx.signal),
+      ),
     'ftdc.list': () => imports.list(),
     'ftdc.delete': (input, ctx) => imports.delete(input.id, actorOf(ctx), ctx.signal),
     'ftdc.facts': (input) => imports.facts(input.entity),

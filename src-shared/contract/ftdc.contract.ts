@@ -81,6 +81,19 @@ export const FtdcImportInput = z
   })
   .strict();
 
+/** A node's diagnostic.data fetched over its connection's SSH tunnel (commands run on the last hop). */
+export const FtdcSshSource = z
+  .object({
+    nodeId: NodeId,
+    remoteDir: z.string().trim().min(2).max(1024).regex(/^\//, 'an absolute path on the node, e.g. /var/lib/mongodb/diagnostic.data'),
+  })
+  .strict();
+
+export const FtdcSshImportInput = FtdcSshSource.extend({
+  label: z.string().trim().min(1).max(200).optional(),
+  jobId: JobId.optional(),
+}).strict();
+
 export const FtdcImportResult = z.discriminatedUnion('status', [
   z.object({ status: z.literal('imported'), import: FtdcImportSummary, skippedFiles: z.array(z.object({ path: z.string(), importId: z.number().int() })) }),
   /** Every file was imported before: nothing was written. */
@@ -136,6 +149,8 @@ export const ftdcContract = defineService(
     preview: method(FtdcPreviewInput, FtdcImportPreview),
     /** Imports; progress as `ftdc.progress` events; cancel the call to leave nothing behind. */
     import: method(FtdcImportInput, FtdcImportResult),
+    sshPreview: method(FtdcSshSource, FtdcImportPreview),
+    sshImport: method(FtdcSshImportInput, FtdcImportResult),
     list: method(z.object({}).strict(), z.array(FtdcImportSummary)),
     delete: method(z.object({ id: z.number().int().positive() }).strict(), z.object({ id: z.number().int(), samples: z.number().int().nonnegative() })),
     facts: method(z.object({ entity: EntityKey }).strict(), FtdcEntityFacts.nullable()),

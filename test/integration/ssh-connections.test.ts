@@ -5,6 +5,11 @@
 // discovery finds all three members through the tunnel, each is polled under its inside name, the
 // connection test times each hop, a deliberate disconnect closes the tunnel for good (REL-S8), and killing
 // the last bastion during polling is a status, a gap and a recovery (REL-S1 at the poller level).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Long } from 'bson';
+import { encodeFtdcFile } from '../../src-main/core/ftdc/ftdc-reference.fixture';
 import { nodeEntityKey, type NodeId } from '../../src-shared/domain/identity';
 import type { ConnectionSummary, SshHopInput, TestResult } from '../../src-shared/contract';
 import { eventually, startTestCore, type TestCore } from '../helpers/core';
@@ -151,6 +156,53 @@ describe('changing the hops of a connected profile', () => {
     expect(Date.now() - since).toBeLessThan(15_000);
     // The two-hop tunnel is gone: its close is audited.
     expect(t.core.audit.list({ action: 'ssh.tunnel.close' }).some((r) => r.target === c.id)).toBe(true);
+  });
+});
+
+describe('files on the host, through the profile\'s tunnel (allowlisted commands on the last hop)', () => {
+  it("imports a node's diagnostic.data over SSH (sizes first, audited) and follows its log", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baleen-remote-'));
+    try {
+      const start = Date.UTC(2025, 0, 1);
+      const samples = Array.from({ length: 30 }, (_, i) => ({
+        start: new Date(start + i * 1000),
+        serverStatus: { uptimeMillis: Long.fromNumber(10_000 + i * 1000), opcounters: { insert: Long.fromNumber(100 + i * 7) } },
+        end: new Date(start + i * 1000 + 5),
+      }));
+      const meta = { start: new Date(start), hostInfo: { system: { hostname: 'ftdc-remote.example' } }, getCmdLineOpts: { parsed: { net: { port: 27017 } } } };
+      writeFileSync(join(dir, 'metrics.2025-01-01T00-00-00Z-00000'), encodeFtdcFile(samples, { metadata: meta }).bytes);
+      writeFileSync(join(dir, 'mongod.log'), '{"t":{"$date":"2025-01-01T00:00:00.000+00:00"},"s":"I","c":"NETWORK","id":22943,"ctx":"listener","msg":"Connection accepted","attr":{"remote":"10.0.0.9:5000","connectionId":1}}\n');
+
+      // B's key may be pinned already by the suites above; trust it through the contract if not.
+      const check = await t.client.invoke('connections.checkHostKey', { host: dep.b.host, port: dep.b.port });
+      if (check.verdict === 'unknown') await t.client.invoke('connections.trustHostKey', { challenge: check.challenge! });
+      const c = await t.client.invoke('connections.add', { uri: `mongodb://${RS_MEMBERS[2]}/`, name: 'files over ssh', sshHops: dep.oneHop() });
+      const nodeId = c.nodes[0]!.id as NodeId;
+      const preview = await t.client.invoke('ftdc.sshPreview', { nodeId, remoteDir: dir });
+      expect(preview.files.map((f) => f.path)).toEqual([`${dir}/metrics.2025-01-01T00-00-00Z-00000`]);
+      expect(preview.totalBytes).toBeGreaterThan(0);
+      const result = await t.client.invoke('ftdc.sshImport', { nodeId, remoteDir: dir });
+      expect(result.status).toBe('imported');
+      if (result.status !== 'imported') return;
+      expect(result.import.samples).toBe(30);
+      expect(result.import.files[0]!.path).toMatch(/^ssh:\/\//);
+      const fetches = t.core.audit.list({ action: 'ftdc.ssh-fetch' });
+      expect(fetches.map((r) => r.kind).sort()).toEqual(['intent', 'outcome']);
+
+      const source = await t.client.invoke('logs.followRemote', { nodeId, path: join(dir, 'mongod.log') });
+      await eventually(async () => {
+        const s = (await t.client.invoke('logs.sources', {})).find((x) => x.id === source.id);
+        return s && s.events >= 1 ? true : undefined;
+      }, 15_000, 'the followed log line');
+      await t.client.invoke('logs.stopSource', { sourceId: source.id });
+
+      // A node without SSH is refused with a reason, not a crash.
+      const direct = await t.client.invoke('ftdc.sshPreview', { nodeId: 'nowhere/x:1' as NodeId, remoteDir: dir }).catch((e) => e);
+      expect(direct.code).toBe('E_UNSUPPORTED');
+      await t.client.invoke('connections.remove', { id: c.id });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -50,6 +50,7 @@ import { buildExport, parseImport, type TransferProfile, type TransferSecret } f
 import { resolveSrvUri, systemSrvResolver, type SrvResolver } from './srv';
 import { discoverDeployment, type DiscoveredNode, type DiscoveryResult } from './topology-discovery';
 import { fetchHostKey, importHopChain, loadSshConfig, SshTunnel, SshTunnelManager, type HopTiming, type HostKeyPin, type HostKeyVerifier, type SshHopSpec, type SshSecretsPort, type SshTunnelOptions } from '../tunnels';
+import type { ExecSessionSource } from '../tunnels/exec-allowlist';
 import { SshPromptBroker } from './ssh-prompts';
 import { describeHops, hopSpecsOf, nodeStatusWithSsh, sshSecretKindsOf, sshSecretsPort, SshRoute, tunnelSummary } from './ssh-route';
 
@@ -1085,6 +1086,17 @@ export class ConnectionManager {
    * nodes behind it join), and every monitored node is checked right away, not at its next backoff
    * step (REL-S3).
    */
+  /**
+   * The SSH session source behind a node (its profile's tunnel; commands run on the last hop, normally the
+   * database host), for allowlisted host commands such as following a log or fetching diagnostic.data.
+   * Null when the node is not reached through SSH.
+   */
+  sshExecSource(nodeId: NodeId): ExecSessionSource | null {
+    const n = this.d.config.getNode(nodeId);
+    const p = n && this.d.config.getProfile(n.connectionId);
+    return p ? (this.routeFor(p)?.tunnel ?? null) : null;
+  }
+
   recheckAll(): void {
     this.tunnels.recheckAll();
     for (const m of this.monitors.values()) m.recheck();

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { FtdcImportPreview, FtdcImportProgress, FtdcImportResult } from '../../../src-shared/contract';
 import { toBaleenError } from '../../../src-shared/contract/client';
 import type { BaleenError } from '../../../src-shared/domain/errors';
+import type { NodeId } from '../../../src-shared/domain/identity';
 import { useClient } from '../../client';
 import { ErrorText } from '../../components/state-views';
 import { formatBytes, formatCompact, formatDateTime } from '../../lib/format';
@@ -52,6 +53,29 @@ export function FtdcImportDialog({ onClose, onImported }: ImportDialogProps) {
   const labelId = useId();
   const paths = pathsOf(text);
   const busy = step.kind === 'checking' || step.kind === 'importing';
+  // A node's diagnostic.data can also be fetched over its connection's SSH tunnel.
+  const [source, setSource] = useState<'local' | 'ssh'>('local');
+  const [sshNodes, setSshNodes] = useState<{ id: string; label: string }[]>([]);
+  const [sshNode, setSshNode] = useState('');
+  const [remoteDir, setRemoteDir] = useState('/var/lib/mongodb/diagnostic.data');
+  const sshNodeId = useId();
+  const remoteDirId = useId();
+  const ready = source === 'ssh' ? sshNode !== '' && remoteDir.trim().startsWith('/') : paths.length > 0;
+  const sshTarget = () => ({ nodeId: sshNode as NodeId, remoteDir: remoteDir.trim() });
+
+  useEffect(() => {
+    const ac = new AbortController();
+    client.invoke('connections.list', {}, { signal: ac.signal }).then(
+      (list) => {
+        if (ac.signal.aborted) return;
+        const nodes = list.filter((c) => (c.sshHops?.length ?? 0) > 0).flatMap((c) => c.nodes.map((n) => ({ id: n.id, label: `${n.hostPort} (${c.name})` })));
+        setSshNodes(nodes);
+        setSshNode((cur) => cur || nodes[0]?.id || '');
+      },
+      () => undefined,
+    );
+    return () => ac.abort();
+  }, [client]);
 
   const [native, setNative] = useState(false);
   const [pickError, setPickError] = useState<Pick<BaleenError, 'code' | 'message'> | null>(null);
@@ -84,7 +108,8 @@ export function FtdcImportDialog({ onClose, onImported }: ImportDialogProps) {
   async function check() {
     setStep({ kind: 'checking' });
     try {
-      setStep({ kind: 'checked', preview: await client.invoke('ftdc.preview', { paths }) });
+      const preview = source === 'ssh' ? await client.invoke('ftdc.sshPreview', sshTarget()) : await client.invoke('ftdc.preview', { paths });
+      setStep({ kind: 'checked', preview });
     } catch (e) {
       setStep({ kind: 'error', error: toBaleenError(e), cancelled: false });
     }
@@ -99,7 +124,11 @@ export function FtdcImportDialog({ onClose, onImported }: ImportDialogProps) {
       if (p.jobId === jobId && (p.phase === 'importing' || p.phase === 'checking')) setStep((s) => (s.kind === 'importing' ? { kind: 'importing', progress: p } : s));
     });
     try {
-      const result = await client.invoke('ftdc.import', { paths, jobId, ...(label.trim() ? { label: label.trim() } : {}) }, { signal: ac.signal });
+      const named = label.trim() ? { label: label.trim() } : {};
+      const result =
+        source === 'ssh'
+          ? await client.invoke('ftdc.sshImport', { ...sshTarget(), jobId, ...named }, { signal: ac.signal })
+          : await client.invoke('ftdc.import', { paths, jobId, ...named }, { signal: ac.signal });
       setStep({ kind: 'done', result });
       onImported(result);
     } catch (e) {
@@ -120,9 +149,34 @@ export function FtdcImportDialog({ onClose, onImported }: ImportDialogProps) {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (!busy && paths.length > 0) void run();
+          if (!busy && ready) void run();
         }}
       >
+        <fieldset className="field" disabled={busy}>
+          <legend>Source</legend>
+          <label>
+            <input type="radio" name="ftdc-source" checked={source === 'local'} onChange={() => (setSource('local'), setStep({ kind: 'editing' }))} /> Files on the machine running Baleen
+          </label>
+          <label>
+            <input type="radio" name="ftdc-source" checked={source === 'ssh'} onChange={() => (setSource('ssh'), setStep({ kind: 'editing' }))} /> A node's diagnostic.data over SSH
+          </label>
+        </fieldset>
+        {source === 'ssh' ? (
+          <div className="field">
+            <label htmlFor={sshNodeId}>Node</label>
+            <select id={sshNodeId} value={sshNode} disabled={busy} onChange={(e) => setSshNode(e.target.value)}>
+              {sshNodes.length === 0 ? <option value="">No node is reached through SSH</option> : null}
+              {sshNodes.map((n) => (
+                <option key={n.id} value={n.id}>
+                  {n.label}
+                </option>
+              ))}
+            </select>
+            <label htmlFor={remoteDirId}>Folder on the node</label>
+            <input id={remoteDirId} value={remoteDir} disabled={busy} spellCheck={false} onChange={(e) => (setRemoteDir(e.target.value), setStep({ kind: 'editing' }))} />
+            <p className="muted">Read with allowlisted commands on the connection's last SSH hop; Check shows the files and their size before anything is copied.</p>
+          </div>
+        ) : (
         <div className="field">
           <label htmlFor={pathsId}>Paths on the machine running Baleen</label>
           <textarea
@@ -154,15 +208,16 @@ export function FtdcImportDialog({ onClose, onImported }: ImportDialogProps) {
             </p>
           ) : null}
         </div>
+        )}
         <div className="field">
           <label htmlFor={labelId}>Label (optional)</label>
           <input id={labelId} value={label} disabled={busy} maxLength={200} onChange={(e) => setLabel(e.target.value)} />
         </div>
         <div className="actions">
-          <button type="button" disabled={busy || paths.length === 0} onClick={() => void check()}>
+          <button type="button" disabled={busy || !ready} onClick={() => void check()}>
             Check files
           </button>
-          <button type="submit" disabled={busy || paths.length === 0}>
+          <button type="submit" disabled={busy || !ready}>
             Import
           </button>
           {step.kind === 'importing' ? (

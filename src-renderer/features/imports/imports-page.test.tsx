@@ -106,6 +106,32 @@ describe('Imports page', () => {
     expect(screen.getByLabelText('Paths on the machine running Baleen')).toHaveValue('/cases/9/diagnostic.data');
   });
 
+  it("fetches a node's diagnostic.data over SSH: only nodes behind a tunnel are offered, sizes first, then the import", async () => {
+    const node = (id: string, hostPort: string) => ({ id, hostPort }) as never;
+    const fake = new FakeTransport()
+      .handle('ftdc.list', () => [])
+      .handle('app.info', () => ({ version: '0', startedAt: 0, dataDir: '/d', shell: 'web' as const }))
+      .handle('connections.list', () => [
+        { id: 'direct', name: 'direct', nodes: [node('direct/a:27017', 'a:27017')] },
+        { id: 'behind', name: 'customer', sshHops: [{}], nodes: [node('behind/db1.internal:27017', 'db1.internal:27017')] },
+      ] as never)
+      .handle('ftdc.sshPreview', ({ remoteDir }) => ({ files: [{ path: `${remoteDir}/metrics.interim`, bytes: 4096, kind: 'file' as const, importedAs: null }], totalBytes: 4096 }))
+      .handle('ftdc.sshImport', () => ({ status: 'imported' as const, import: SUMMARY, skippedFiles: [] }));
+    renderWithApp(<ImportsPage />, { fake });
+    fireEvent.click(await screen.findByRole('button', { name: 'Import FTDC…' }));
+    fireEvent.click(screen.getByRole('radio', { name: /diagnostic\.data over SSH/ }));
+    const select = await screen.findByLabelText('Node');
+    await waitFor(() => expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual(['db1.internal:27017 (customer)']));
+    fireEvent.change(screen.getByLabelText('Folder on the node'), { target: { value: '/data/db/diagnostic.data' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Check files' }));
+    expect(await screen.findByText('1 file, 4 KiB')).toBeInTheDocument();
+    expect(fake.callsTo('ftdc.sshPreview')[0]).toEqual({ nodeId: 'behind/db1.internal:27017', remoteDir: '/data/db/diagnostic.data' });
+    fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+    expect(await screen.findByText(/Imported/)).toBeInTheDocument();
+    expect(fake.callsTo('ftdc.sshImport')[0]).toMatchObject({ nodeId: 'behind/db1.internal:27017', remoteDir: '/data/db/diagnostic.data' });
+    expect(fake.callsTo('ftdc.import')).toEqual([]);
+  });
+
   it('helpers: paths one per line, progress wording, series filter', () => {
     expect(pathsOf(' /a \n\n/b\n')).toEqual(['/a', '/b']);
     expect(progressText(progress({ filesDone: 1, chunks: 3, samples: 900, values: 2_100_000, errors: 1 }))).toBe('Importing file 2 of 2: 3 chunks, 900 samples, 2.1M values, 1 bad chunk skipped');
