@@ -51,7 +51,7 @@ describe('node charts', () => {
       [T0 + 2000, 200],
       [T0 + 3000, 200],
     ]);
-    expect(opt.xAxis).toMatchObject({ type: 'time', min: T0 + 3000 - 60_000, max: T0 + 3000 });
+    expect(opt.xAxis).toMatchObject({ type: 'time', min: T0 + 3000 - 10_000, max: T0 + 3000 });
     expect((opt.title as TitleComponentOption).show).toBe(false);
   });
 
@@ -117,11 +117,22 @@ describe('node charts', () => {
   });
 });
 
+describe('an empty chosen range', () => {
+  it('says nothing was recorded then, not "waiting"', () => {
+    const fixed = { ...emptyLive(['serverStatus.opcounters.query']), fixed: { from: 0, to: 1000 } };
+    const opt = buildChartOption(chartModel(spec('ops'), fixed), { dark: false });
+    expect((opt.title as TitleComponentOption).text).toBe('No samples in this range');
+    const live = buildChartOption(chartModel(spec('ops'), emptyLive(['serverStatus.opcounters.query'])), { dark: false });
+    expect((live.title as TitleComponentOption).text).toBe('Waiting for samples…');
+  });
+});
+
 describe('liveWindow', () => {
   const live = { latestTs: 10_000_000, windowMs: 15 * 60_000, gaps: [] as { from: number; to: number; reason: string }[] };
 
-  it('starts at the first sample while history is shorter than the window, showing at least a minute', () => {
-    expect(liveWindow(live, live.latestTs - 10_000)).toEqual({ from: live.latestTs - 60_000, to: live.latestTs });
+  it('starts at the first sample while history is shorter than the window, showing at least 10 s', () => {
+    expect(liveWindow(live, live.latestTs - 3_000)).toEqual({ from: live.latestTs - 10_000, to: live.latestTs });
+    expect(liveWindow(live, live.latestTs - 40_000)).toEqual({ from: live.latestTs - 40_000, to: live.latestTs });
     expect(liveWindow(live, live.latestTs - 5 * 60_000)).toEqual({ from: live.latestTs - 5 * 60_000, to: live.latestTs });
   });
 

@@ -55,6 +55,8 @@ export interface ChartModel {
   /** Newest timestamp of a plotted point, or null. */
   lastTs: number | null;
   window: { from: number; to: number };
+  /** A chosen range (not live): an empty chart means nothing was recorded then, not "not yet". */
+  fixed: boolean;
 }
 
 export function chartModel(spec: ChartSpec, live: LiveState, markers: readonly ChartMarker[] = []): ChartModel {
@@ -94,6 +96,7 @@ export function chartModel(spec: ChartSpec, live: LiveState, markers: readonly C
     plotted,
     lastTs: newest,
     window: live.fixed ?? liveWindow(live, oldest),
+    fixed: live.fixed !== undefined,
   };
 }
 
@@ -109,8 +112,8 @@ export function risesOf(points: readonly ChartPoint[], label: string): ChartMark
   return out;
 }
 
-/** Shortest span the axis shows, so the first few samples do not stretch across the whole chart. */
-const MIN_SPAN_MS = 60_000;
+/** Shortest span the axis shows, so two samples do not stretch across the whole chart. */
+const MIN_SPAN_MS = 10_000;
 
 /**
  * The x range: the last `windowMs`, except while history is shorter than that — then it starts at the
@@ -255,7 +258,9 @@ export function buildChartOption(model: ChartModel, opts: BuildOptions): ChartOp
   const title: TitleComponentOption = model.allUnavailable
     ? { show: true, text: 'No data', subtext: note?.replace(/^No data — /, '') ?? '', left: 'center', top: 'middle' }
     : model.plotted === 0
-      ? { show: true, text: 'Waiting for samples…', subtext: opts.emptyHint ?? '', left: 'center', top: 'middle' }
+      ? model.fixed
+        ? { show: true, text: 'No samples in this range', subtext: 'Nothing was recorded for this node then; widen the range or go back to live.', left: 'center', top: 'middle' }
+        : { show: true, text: 'Waiting for samples…', subtext: opts.emptyHint ?? '', left: 'center', top: 'middle' }
       : { show: false, text: '', subtext: '' };
 
   const fmt = (v: number) => axisLabel(model.format, v);
