@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { ConnectionsResult, LogNode, OperationRow, SessionDetail, SessionRow } from '../../../src-shared/contract';
+import type { ConnectionsResult, OperationRow, SessionDetail, SessionRow } from '../../../src-shared/contract';
 import { toBaleenError } from '../../../src-shared/contract/client';
 import type { BaleenError } from '../../../src-shared/domain/errors';
 import { useClient } from '../../client';
+import { LogNodeFilter } from '../../components/log-node-filter';
 import { Chart } from '../../components/chart';
 import { EmptyState, ErrorText, LoadingState } from '../../components/state-views';
 import { useColorScheme } from '../../lib/color-scheme';
@@ -21,29 +22,14 @@ const BY: { id: By; label: string }[] = [
 
 /** Which applications connected, from where, with which driver, how often, and what each did. */
 export function ConnectionsAnalysisPage() {
-  const client = useClient();
-  const [nodes, setNodes] = useState<LogNode[]>([]);
   const [node, setNode] = useState('');
   const [by, setBy] = useState<By>('app');
-  useEffect(() => {
-    client.invoke('logs.nodes', {}).then(setNodes, () => undefined);
-  }, [client]);
 
   return (
     <div className="page connections-analysis-page">
       <h1>Client connections</h1>
       <p className="filters">
-        <label>
-          Node
-          <select value={node} onChange={(e) => setNode(e.target.value)}>
-            <option value="">All nodes</option>
-            {nodes.map((n) => (
-              <option key={n.name} value={n.name}>
-                {n.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LogNodeFilter value={node} onChange={setNode} />
         <label>
           Group by
           <select value={by} onChange={(e) => setBy(e.target.value as By)}>

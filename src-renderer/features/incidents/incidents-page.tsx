@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { Incident, IncidentDetail, LogNode } from '../../../src-shared/contract';
+import type { Incident, IncidentDetail } from '../../../src-shared/contract';
 import { toBaleenError } from '../../../src-shared/contract/client';
 import type { BaleenError } from '../../../src-shared/domain/errors';
 import { useClient } from '../../client';
+import { LogNodeFilter } from '../../components/log-node-filter';
 import { EmptyState, ErrorText, LoadingState } from '../../components/state-views';
 import { formatCount, formatLogTime, formatMs, nodeLabel, severityClass, WhatHappened } from '../timeline';
 import './incidents.css';
@@ -52,13 +53,9 @@ export function stripLayout(list: readonly Incident[]): { id: number; x: number;
 /** Incidents on a timeline: elections, stepdowns, restarts, storms, bursts; each with its evidence and the operations around it. */
 export function IncidentsPage({ selectedId }: { selectedId?: number }) {
   const client = useClient();
-  const [nodes, setNodes] = useState<LogNode[]>([]);
   const [node, setNode] = useState('');
   const [list, setList] = useState<Incident[] | null>(null);
   const [error, setError] = useState<Err | null>(null);
-  useEffect(() => {
-    client.invoke('logs.nodes', {}).then(setNodes, () => undefined);
-  }, [client]);
   useEffect(() => {
     let live = true;
     client.invoke('events.incidents', node ? { nodes: [node] } : {}).then(
@@ -76,17 +73,7 @@ export function IncidentsPage({ selectedId }: { selectedId?: number }) {
     <div className="page incidents-page">
       <h1>Incidents</h1>
       <p className="filters">
-        <label>
-          Node
-          <select value={node} onChange={(e) => setNode(e.target.value)}>
-            <option value="">All nodes</option>
-            {nodes.map((n) => (
-              <option key={n.name} value={n.name}>
-                {n.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LogNodeFilter value={node} onChange={setNode} />
       </p>
       {error ? (
         <p className="state state-error" role="alert">

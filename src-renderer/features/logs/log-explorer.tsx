@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import type { EventDetail, EventFilter, LogNode } from '../../../src-shared/contract';
+import type { EventDetail, EventFilter } from '../../../src-shared/contract';
 import { toBaleenError } from '../../../src-shared/contract/client';
 import type { BaleenError } from '../../../src-shared/domain/errors';
 import { useClient } from '../../client';
+import { useLogNodes } from '../../components/log-node-filter';
 import { EmptyState, ErrorText, LoadingState } from '../../components/state-views';
 import { formatCount, formatLogTime, nodeLabel, SEVERITIES, severityClass, WhatHappened } from '../timeline';
 import { appendPage, EMPTY_WINDOW, firstPage, prependPage, type ExplorerWindow } from './explorer-window';
@@ -69,17 +70,12 @@ export interface LogExplorerProps {
  * are rendered, at most a few thousand are held); the full line on selection.
  */
 export function LogExplorer({ initialCtx }: LogExplorerProps) {
-  const client = useClient();
-  const [nodes, setNodes] = useState<LogNode[]>([]);
+  const nodes = useLogNodes();
   const [draft, setDraft] = useState<Draft>({ ...EMPTY_DRAFT, ctx: initialCtx ?? '' });
   const [filter, setFilter] = useState<EventFilter>(filterOf({ ...EMPTY_DRAFT, ctx: initialCtx ?? '' }));
   const [jump, setJump] = useState('');
   const [at, setAt] = useState<number | null>(null);
   const ids = { text: useId(), ctx: useId(), comp: useId(), mid: useId(), from: useId(), to: useId(), node: useId(), jump: useId() };
-
-  useEffect(() => {
-    client.invoke('logs.nodes', {}).then(setNodes, () => undefined);
-  }, [client]);
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();

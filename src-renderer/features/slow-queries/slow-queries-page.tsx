@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { LogNode, OperationRow, ShapeRow, ShapesResult } from '../../../src-shared/contract';
+import type { OperationRow, ShapeRow, ShapesResult } from '../../../src-shared/contract';
 import { toBaleenError } from '../../../src-shared/contract/client';
 import type { BaleenError } from '../../../src-shared/domain/errors';
 import { useClient } from '../../client';
+import { LogNodeFilter } from '../../components/log-node-filter';
 import { EmptyState, ErrorText, LoadingState } from '../../components/state-views';
 import { formatCount, formatLogTime, formatMs, nodeLabel } from '../timeline';
 import { explainHref } from './explain-link';
@@ -14,29 +15,14 @@ const iso = (s: string | null) => (s ? formatLogTime(Date.parse(s)) : '—');
 
 /** Slow operations grouped by query shape, sorted by total time: what to fix first. */
 export function SlowQueriesPage() {
-  const client = useClient();
-  const [nodes, setNodes] = useState<LogNode[]>([]);
   const [node, setNode] = useState('');
   const [sortBy, setSortBy] = useState<SortBy>('totalMs');
-  useEffect(() => {
-    client.invoke('logs.nodes', {}).then(setNodes, () => undefined);
-  }, [client]);
 
   return (
     <div className="page slow-queries-page">
       <h1>Slow queries by shape</h1>
       <p className="filters">
-        <label>
-          Node
-          <select value={node} onChange={(e) => setNode(e.target.value)}>
-            <option value="">All nodes</option>
-            {nodes.map((n) => (
-              <option key={n.name} value={n.name}>
-                {n.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LogNodeFilter value={node} onChange={setNode} />
         <label>
           Sort by
           <select value={sortBy} onChange={(e) => setSortBy(e.target.value as SortBy)}>
