@@ -1,7 +1,8 @@
-import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
+import { BaleenError } from '../../../src-shared/domain/errors';
 import { LogFileReader, type LogEvent, type UnparsedLine } from '../logs';
-import type { Clock, TimerHandle } from '../ports/clock';
+import type { Clock } from '../ports/clock';
 import type { EventStore } from './event.store';
+import { FollowedSource } from './followed-source';
 import type { EventWriter } from './event-writer';
 
 /**
@@ -51,14 +52,9 @@ function parseReply(reply: unknown): { total: number; lines: string[] } {
   return { total, lines };
 }
 
-export class GetLogPoller {
+export class GetLogPoller extends FollowedSource<PollResult> {
   private cursor: GetLogCursor | null;
   private readonly writer: EventWriter;
-  private timer: TimerHandle | undefined;
-  private inFlight: Promise<void> | undefined;
-  private readonly abort = new AbortController();
-  private stopped = false;
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly o: {
@@ -72,6 +68,7 @@ export class GetLogPoller {
       onChange?: () => void;
     },
   ) {
+    super(o, 'getLog polling stopped.');
     const rec = o.store.requireSource(o.sourceId);
     this.writer = o.store.openWriter(o.sourceId, { nodeId: o.nodeId });
     const c = rec.cursor as Partial<GetLogCursor> | null;
@@ -83,46 +80,8 @@ export class GetLogPoller {
     return incarnation <= 1 ? 'getLog global' : `getLog global (after restart ${incarnation - 1})`;
   }
 
-  start(): void {
-    if (this.stopped || this.timer) return;
-    const tick = () => {
-      this.timer = undefined;
-      if (this.stopped) return;
-      this.inFlight = this.pollOnce(this.abort.signal)
-        .then(
-          () => this.o.store.setSourceState(this.o.sourceId, 'following'),
-          (e: unknown) => {
-            if (this.stopped) return;
-            const code = e instanceof BaleenError ? e.code : 'E_INTERNAL';
-            this.o.store.setSourceState(this.o.sourceId, 'waiting', `${code}: ${errorMessage(e)}`);
-          },
-        )
-        .finally(() => {
-          this.inFlight = undefined;
-          this.o.onChange?.();
-          if (!this.stopped) this.timer = this.o.clock.setTimeout(tick, this.o.intervalMs);
-        });
-    };
-    tick();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.timer?.cancel();
-    this.timer = undefined;
-    this.abort.abort(new BaleenError('E_CANCELLED', 'getLog polling stopped.'));
-    await this.inFlight?.catch(() => undefined);
-  }
-
   /** One poll: the lines written since the last one, and a gap event when the ring lost some. */
-  /** One poll; polls never overlap (a "poll now" during a scheduled one waits for it). */
-  pollOnce(signal: AbortSignal = this.abort.signal): Promise<PollResult> {
-    const run = this.queue.then(() => this.poll(signal));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async poll(signal: AbortSignal): Promise<PollResult> {
+  protected async poll(signal: AbortSignal): Promise<PollResult> {
     const { total, lines } = parseReply(await this.o.port.getLog('global', signal));
     const prev = this.cursor;
     let restarted = false;

@@ -1,10 +1,11 @@
 import { posix } from 'node:path';
-import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
+import { BaleenError } from '../../../src-shared/domain/errors';
 import { LineSplitter, LogFileReader, type LogEvent, type UnparsedLine } from '../logs';
-import type { Clock, TimerHandle } from '../ports/clock';
+import type { Clock } from '../ports/clock';
 import { defineExecTemplate, execAllowlisted, type ExecResult, type ExecTemplate } from '../tunnels';
 import type { ExecSessionSource } from '../tunnels/exec-allowlist';
 import type { EventStore } from './event.store';
+import { FollowedSource } from './followed-source';
 import type { EventWriter } from './event-writer';
 
 /**
@@ -77,18 +78,14 @@ function templates(sudo: boolean): { stat: ExecTemplate; dd: ExecTemplate; od: E
 /** od prints 3 characters per byte (plus line breaks): keep its reads well under the output cap. */
 const OD_CHUNK = 256 * 1024;
 
-export class RemoteLogFollower {
+export class RemoteLogFollower extends FollowedSource<{ records: number; rotated: boolean }> {
   private cursor: RemoteCursor | null;
   private readonly writer: EventWriter;
   private readonly t: ReturnType<typeof templates>;
-  private timer: TimerHandle | undefined;
-  private inFlight: Promise<unknown> | undefined;
-  private readonly abort = new AbortController();
-  private stopped = false;
-  private queue: Promise<unknown> = Promise.resolve();
   private readonly label: string;
 
   constructor(private readonly o: FollowOptions) {
+    super(o, 'Following the log was stopped.');
     const rec = o.store.requireSource(o.sourceId);
     this.label = rec.info.label;
     this.writer = o.store.openWriter(o.sourceId, { nodeId: o.nodeId });
@@ -107,36 +104,6 @@ export class RemoteLogFollower {
 
   private fileLabel(generation: number): string {
     return generation === 0 ? this.label : `${this.label} (after rotation ${generation})`;
-  }
-
-  start(): void {
-    if (this.stopped || this.timer) return;
-    const tick = () => {
-      this.timer = undefined;
-      if (this.stopped) return;
-      this.inFlight = this.pollOnce(this.abort.signal)
-        .then(
-          () => this.o.store.setSourceState(this.o.sourceId, 'following'),
-          (e: unknown) => {
-            if (this.stopped) return;
-            this.o.store.setSourceState(this.o.sourceId, 'waiting', `${e instanceof BaleenError ? e.code : 'E_INTERNAL'}: ${errorMessage(e)}`);
-          },
-        )
-        .finally(() => {
-          this.inFlight = undefined;
-          this.o.onChange?.();
-          if (!this.stopped) this.timer = this.o.clock.setTimeout(tick, this.o.intervalMs);
-        });
-    };
-    tick();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.timer?.cancel();
-    this.timer = undefined;
-    this.abort.abort(new BaleenError('E_CANCELLED', 'Following the log was stopped.'));
-    await this.inFlight?.catch(() => undefined);
   }
 
   private async exec(t: ExecTemplate, args: Record<string, string>, signal: AbortSignal): Promise<ExecResult> {
@@ -254,14 +221,7 @@ export class RemoteLogFollower {
   }
 
   /** One poll: rotation check, then everything new. Returns the records written. */
-  /** One poll; polls never overlap (a "poll now" during a scheduled one waits for it). */
-  pollOnce(signal: AbortSignal = this.abort.signal): Promise<{ records: number; rotated: boolean }> {
-    const run = this.queue.then(() => this.poll(signal));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async poll(signal: AbortSignal): Promise<{ records: number; rotated: boolean }> {
+  protected async poll(signal: AbortSignal): Promise<{ records: number; rotated: boolean }> {
     const st = await this.stat(this.o.path, signal);
     let records = 0;
     let rotated = false;
