@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { BaleenError } from '../../src-shared/domain/errors';
 import { adviceFor } from '../lib/error-advice';
+import { hrefs } from '../lib/hrefs';
 
 export function LoadingState({ children }: { children: ReactNode }) {
   return (
@@ -42,6 +43,20 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
     <div className="state state-empty">
       <p className="state-title">{title}</p>
       {children}
+    </div>
+  );
+}
+
+/** A page for one connection, opened with an id that is not (or no longer) among the user's connections. */
+export function ConnectionNotFound({ connectionId }: { connectionId: string }) {
+  return (
+    <div className="page">
+      <h1>Connection not found</h1>
+      <EmptyState title={`${connectionId} is not among your connections.`}>
+        <p>
+          <a href={hrefs.connections}>Go to Connections</a>.
+        </p>
+      </EmptyState>
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { ConnectionSummary, NodeSummary } from '../../../src-shared/contract';
 import type { MetricGroup } from '../../../src-shared/domain/metrics/catalogue';
-import { EmptyState, LoadingState } from '../../components/state-views';
+import { ConnectionNotFound, LoadingState } from '../../components/state-views';
 import { StatusBadge } from '../../components/status-badge';
 import type { TimeRange } from '../../components/time-range';
 import { TimeRangePicker } from '../../components/time-range-picker';
@@ -24,18 +24,7 @@ export function ClusterPage({ connectionId, now = Date.now }: ClusterPageProps) 
   const [group, setGroup] = useState<MetricGroup>('qps');
   if (list.status !== 'ready') return <LoadingState>Loading…</LoadingState>;
   const conn = list.connections.find((c) => c.id === connectionId);
-  if (!conn) {
-    return (
-      <div className="page">
-        <h1>Connection not found</h1>
-        <EmptyState title={`${connectionId} is not among your connections.`}>
-          <p>
-            <a href={hrefs.connections}>Go to Connections</a>.
-          </p>
-        </EmptyState>
-      </div>
-    );
-  }
+  if (!conn) return <ConnectionNotFound connectionId={connectionId} />;
   return (
     <div className="page cluster-page">
       <h1>{conn.name}: cluster dashboard</h1>

@@ -2,11 +2,10 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ConnectionSummary, ReplicationSnapshot } from '../../../src-shared/contract';
 import type { ChartPoint } from '../../../src-shared/domain/samples';
 import { useClient } from '../../client';
-import { EmptyState, LoadingState } from '../../components/state-views';
+import { ConnectionNotFound, LoadingState } from '../../components/state-views';
 import type { TimeRange } from '../../components/time-range';
 import { TimeRangePicker } from '../../components/time-range-picker';
 import { formatDuration } from '../../lib/format';
-import { hrefs } from '../../lib/hrefs';
 import { useConnectionList } from '../connections';
 import { ChartPanel, MEMBER_STATES, emptyLive, formatValue, risesOf, useEntitySeries, type ChartMarker, type ChartSpec, type LiveState } from '../dashboard';
 import { dashboardHrefs } from '../dashboards';
@@ -31,18 +30,7 @@ export function ReplicationPage({ connectionId, now = Date.now }: ReplicationPag
   const [range, setRange] = useState<TimeRange>({ kind: 'live' });
   if (list.status !== 'ready') return <LoadingState>Loading…</LoadingState>;
   const conn = list.connections.find((c) => c.id === connectionId);
-  if (!conn) {
-    return (
-      <div className="page">
-        <h1>Connection not found</h1>
-        <EmptyState title={`${connectionId} is not among your connections.`}>
-          <p>
-            <a href={hrefs.connections}>Go to Connections</a>.
-          </p>
-        </EmptyState>
-      </div>
-    );
-  }
+  if (!conn) return <ConnectionNotFound connectionId={connectionId} />;
   return (
     <div className="page replication-page">
       <h1>{conn.name}: replication</h1>
