@@ -1,6 +1,6 @@
 // A child process for the store's crash tests: the parent SIGKILLs it at random moments.
-//   write   DB START   — writes batch after batch (live ticks + a bulk import chunk), flushes, and
-//                        prints `ack N` only after batch N is committed (REL-D1).
+//   write   DB START [HEAD_MS] — writes batch after batch (live ticks + a bulk import chunk), flushes, and
+//                        prints `ack N` only after batch N is committed (REL-D1). HEAD_MS: headCheckpointMs.
 //   rollup  DB NOW     — runs maintenance (rollups) to the end with the clock fixed at NOW (REL-D8).
 //   open    DB         — opens the store (runs migrations) and prints `open` (REL-D11).
 // Run: node --import tsx test/helpers/store-writer-child.ts MODE ...
@@ -49,7 +49,9 @@ async function main(): Promise<void> {
   if (!mode || !db) throw new Error('usage: store-writer-child MODE DB [ARG]');
   const driver = betterSqliteDriver();
   if (mode === 'write') {
-    const store = new ChunkStore(driver, db, { maintenanceIntervalMs: 0, flushIntervalMs: 60_000, flushTicks: 1_000_000, flushSamples: 10_000_000 });
+    // ARG2: how soon an open head is rewritten in its row (0: at every flush; large: samples stay in the tail journal).
+    const headCheckpointMs = Number(process.argv[5] ?? 60_000);
+    const store = new ChunkStore(driver, db, { maintenanceIntervalMs: 0, flushIntervalMs: 60_000, flushTicks: 1_000_000, flushSamples: 10_000_000, headCheckpointMs });
     const live = store.openBatch('live');
     const bulk = store.openBatch('ftdc', 'crash test');
     process.stdout.write(`ready ${live} ${bulk}\n`);

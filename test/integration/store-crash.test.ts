@@ -96,6 +96,8 @@ describe('REL-D1: SIGKILL while writing loses nothing acknowledged', () => {
       const hi = Math.max(...batches);
       WRITER.entities.forEach((entity, e) => {
         for (let m = 0; m < WRITER.metrics; m++) {
+          // Replaying the tail journal never stores a sample twice: the count is the number of distinct times.
+          expect(store.seriesInfo(entity, metricName(m))!.count).toBe(store.query(entity, metricName(m), 0, tickTs(1e6, 0)).length);
           const got = new Map(store.query(entity, metricName(m), tickTs(lo, 0), tickTs(hi, WRITER.ticksPerBatch - 1)).map((p) => [p.ts, p.value]));
           for (const k of batches) {
             for (let i = 0; i < WRITER.ticksPerBatch; i++) {
@@ -124,7 +126,8 @@ describe('REL-D1: SIGKILL while writing loses nothing acknowledged', () => {
     let killedBeforeReady = 0;
     let unackedButStored = 0;
     for (let it = 0; it < iterations; it++) {
-      const child = startChild(['write', path, String(next)]);
+      // Open heads written at every flush, every few ms, or never before the kill (samples only in the tail journal).
+      const child = startChild(['write', path, String(next), String([0, 5, 60_000][it % 3])]);
       if (it % 5 === 4) {
         // Sometimes during open and recovery of the previous crash.
         await sleep(rnd(20, 400));
@@ -138,14 +141,15 @@ describe('REL-D1: SIGKILL while writing loses nothing acknowledged', () => {
       fresh.forEach((k) => acked.add(k));
       expect(integrity(path), `iteration ${it}`).toBe('ok');
       verify(path, fresh);
-      if (fresh.length > 0) {
-        // A batch may be committed but killed before its ack: fine (present), never the reverse.
-        const after = Math.max(...fresh) + 1;
-        const store = new ChunkStore(driver, path, { maintenanceIntervalMs: 0 });
-        if (store.query(WRITER.entities[0], metricName(1), tickTs(after, 0), tickTs(after, 0)).length > 0) unackedButStored++;
-        store.close();
-        next = after;
+      if (fresh.length > 0) next = Math.max(...fresh) + 1;
+      // A batch may be committed but killed before its ack: fine (present), never the reverse. The next
+      // writer starts after it, so no time is written twice.
+      const store = new ChunkStore(driver, path, { maintenanceIntervalMs: 0 });
+      while (store.query(WRITER.entities[0], metricName(1), tickTs(next, 0), tickTs(next, 0)).length > 0) {
+        unackedButStored++;
+        next++;
       }
+      store.close();
     }
     verify(path, [...acked]);
     console.log(`[REL-D1] ${iterations} kills, ${acked.size} acknowledged batches all present; ${killedBeforeReady} kills during open; ${unackedButStored} batches committed but not yet acked`);
@@ -290,7 +294,7 @@ describe('REL-D11: SIGKILL during the store v0 → chunks migration', () => {
       seen.add(version);
       if (version === 1) expect(check.prepare('SELECT count(*) FROM samples').pluck().get()).toBe(N);
       else {
-        expect(version).toBe(2);
+        expect([2, 3]).toContain(version);
         expect(check.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'samples'").pluck().get()).toBe(0);
         expect(check.prepare('SELECT sum(n) FROM chunks').pluck().get()).toBe(N);
       }

@@ -3,7 +3,7 @@ import { encodeRawChunk } from './chunk-codec';
 import { TIER, windowOf } from './rollup';
 import type { Migration } from './sqlite-open';
 
-/** Live raw chunks close at this many samples (the head is re-encoded on every flush until then). */
+/** Live raw chunks close at this many samples (until then the head is rewritten in its row about once a minute). */
 export const RAW_CHUNK_SAMPLES = 512;
 /** No chunk spans more than this, so a range query can bound its index scan on t_min from both sides. */
 export const MAX_CHUNK_SPAN_MS = 6 * 3_600_000;
@@ -121,4 +121,14 @@ function convertV0Samples(db: SqliteDatabase): void {
 export const METRIC_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'series, samples, batches, gaps (store v0)', up: V0 },
   { version: 2, name: 'compressed chunks, rollup tiers, retention bookkeeping', up: convertV0Samples },
+  {
+    version: 3,
+    name: 'tail journal: polled ticks not yet in their chunk rows',
+    // AUTOINCREMENT: ids never come back once deleted, so `series.tail_upto` (every sample of the series
+    // in tail rows up to this id is in a chunk row) stays true after the table empties.
+    up: `
+      CREATE TABLE tail (id INTEGER PRIMARY KEY AUTOINCREMENT, batch_id INTEGER NOT NULL, ts INTEGER NOT NULL, data BLOB NOT NULL);
+      ALTER TABLE series ADD COLUMN tail_upto INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
