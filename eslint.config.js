@@ -2,7 +2,8 @@
 // - `electron` is imported only under src-main/electron/;
 // - src-shared/ and src-renderer/ use no node:* (nor bare Node built-ins);
 // - a renderer feature is imported only through its index.ts;
-// - nothing outside src-renderer reaches into it, and the renderer never reaches into src-main.
+// - nothing outside src-renderer reaches into it, and the renderer never reaches into src-main;
+// - BSON comes from src-main/core/bson/bson.ts (the driver's instance), never `bson` itself.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -11,6 +12,7 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
 const noElectron = { name: 'electron', message: 'electron may be imported only under src-main/electron/ (DESIGN §1).' };
+const noBson = { name: 'bson', message: "Import BSON from src-main/core/bson/bson.ts: the driver's own instance, never a second copy." };
 const noNodeMsg = 'src-shared and src-renderer run anywhere: no Node built-ins.';
 const noNode = [{ group: ['node:*'], message: noNodeMsg }];
 const noNodePaths = nodeBuiltins.map((name) => ({ name, message: noNodeMsg }));
@@ -33,9 +35,13 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      'no-restricted-imports': ['error', { paths: [noElectron] }],
+      'no-restricted-imports': ['error', { paths: [noElectron, noBson] }],
       'no-restricted-syntax': ['error', ...noEval],
     },
+  },
+  {
+    files: ['src-main/core/bson/bson.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron] }] },
   },
   {
     files: ['src-main/electron/**'],

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { BSON, Long } from 'bson';
+import { BSON, Long } from '../src-main/core/bson/bson';
 import { decodeFtdcBuffer, readFtdc } from '../src-main/core/ftdc';
 import { chunkDocument, encodeFtdcFile } from '../src-main/core/ftdc/ftdc-reference.fixture';
 import { openImportEnvironment } from '../src-main/core/imports/import-environment';

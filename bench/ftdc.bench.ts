@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { Long } from 'bson';
+import { Long } from '../src-main/core/bson/bson';
 import { decodeFtdcBuffer, readFtdcFile } from '../src-main/core/ftdc';
 import { encodeFtdcFile } from '../src-main/core/ftdc/ftdc-reference.fixture';
 

@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Document } from 'bson';
+import type { Document } from '../src-main/core/bson/bson';
 import { CATALOGUE } from '../src-shared/domain/metrics/catalogue';
 import { readFtdc } from '../src-main/core/ftdc';
 import { queryMetrics } from '../src-main/core/metrics/metrics-query';

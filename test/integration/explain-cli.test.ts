@@ -2,7 +2,7 @@
 // failures for bad input. Runs on crafted files (always) and on real corpus files (when present).
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { serialize } from 'bson';
+import { serialize } from '../../src-main/core/bson/bson';
 import { describe, expect, it } from 'vitest';
 import { runBaleen } from '../helpers/cli';
 import { tempDir } from '../helpers/tmp';

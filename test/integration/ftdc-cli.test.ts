@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Long } from 'bson';
+import { Long } from '../../src-main/core/bson/bson';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeFtdcFile } from '../../src-main/core/ftdc/ftdc-reference.fixture';
 import { runBaleen } from '../helpers/cli';

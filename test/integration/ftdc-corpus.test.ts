@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { deserialize, type Binary, type Document } from 'bson';
+import { deserialize, type Binary, type Document } from '../../src-main/core/bson/bson';
 import { describe, expect, it } from 'vitest';
 import { decodeFtdcBuffer, summarizeFtdc, type FtdcChunkEvent, type FtdcEvent } from '../../src-main/core/ftdc';
 import { referenceDecodeChunk, referenceMetrics } from '../../src-main/core/ftdc/ftdc-reference.fixture';

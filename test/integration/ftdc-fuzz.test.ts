@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { deserialize, Long, serialize, Timestamp, type Binary } from 'bson';
+import { deserialize, Long, serialize, Timestamp, type Binary } from '../../src-main/core/bson/bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BaleenError } from '../../src-shared/domain/errors';

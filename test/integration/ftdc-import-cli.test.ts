@@ -2,7 +2,7 @@
 // lists the import and charts it.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Long } from 'bson';
+import { Long } from '../../src-main/core/bson/bson';
 import { describe, expect, it } from 'vitest';
 import { encodeFtdcFile } from '../../src-main/core/ftdc/ftdc-reference.fixture';
 import { runBaleen } from '../helpers/cli';

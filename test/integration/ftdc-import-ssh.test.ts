@@ -2,7 +2,7 @@
 // list/read commands only, then imported like local files; names, sizes and hostile file names checked.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Long } from 'bson';
+import { Long } from '../../src-main/core/bson/bson';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { encodeFtdcFile } from '../../src-main/core/ftdc/ftdc-reference.fixture';
 import { buildExecCommand } from '../../src-main/core/tunnels';

@@ -3,7 +3,7 @@
 // recognised, deletes remove everything, retention never touches an import.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { Long } from 'bson';
+import { Long } from '../../src-main/core/bson/bson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FtdcImportProgress, FtdcImportResult } from '../../src-shared/contract';
 import { readFtdc, summarizeFtdc } from '../../src-main/core/ftdc';

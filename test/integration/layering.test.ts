@@ -38,6 +38,14 @@ describe('layering lint rules', () => {
     expect(await messages('src-shared/domain/x.ts', "import { A } from '../../src-renderer/app/x';\nexport const a = A;\n")).toHaveLength(1);
   });
 
+  it('takes BSON from the driver-instance module only, never a second copy of bson', async () => {
+    const code = "import { Long } from 'bson';\nexport const a = Long;\n";
+    expect(await messages('src-main/core/metrics/x.ts', code)).toHaveLength(1);
+    expect(await messages('test/integration/x.test.ts', code)).toHaveLength(1);
+    expect(await messages('src-main/core/bson/bson.ts', code)).toHaveLength(0);
+    expect(await messages('src-main/core/metrics/x.ts', "import { Long } from '../bson/bson';\nexport const a = Long;\n")).toHaveLength(0);
+  });
+
   it('allows new BrowserWindow only in the createWindow factory (SEC-E2)', async () => {
     const code = "import { BrowserWindow } from 'electron';\nexport const w = new BrowserWindow({});\n";
     expect(await messages('src-main/electron/menu.ts', code)).toHaveLength(1);

@@ -2,7 +2,7 @@
 // out), the real driver, the store, metrics.query. Each derived point is checked against the value
 // computed by hand from two consecutive served documents: query targeting (Δscanned / Δreturned),
 // cache dirty % (dirty / configured × 100) and latency per op (Δlatency / Δops).
-import type { Document } from 'bson';
+import type { Document } from '../../src-main/core/bson/bson';
 import { generateServerStatus, startSimulator, type CommandTable, type Simulator } from '../../src-main/core/sim';
 import { nodeEntityKey, type NodeId } from '../../src-shared/domain/identity';
 import { eventually, startTestCore, type TestCore } from '../helpers/core';

@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { BSON, type Document } from 'bson';
+import { BSON, type Document } from '../../src-main/core/bson/bson';
 import { ReplicaSetModel, type Simulator, startSimulator } from '../../src-main/core/sim';
 import { RawWireClient } from '../../src-main/core/sim/testing/raw-wire-client';
 

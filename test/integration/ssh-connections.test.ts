@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Long } from 'bson';
+import { Long } from '../../src-main/core/bson/bson';
 import { encodeFtdcFile } from '../../src-main/core/ftdc/ftdc-reference.fixture';
 import { nodeEntityKey, type NodeId } from '../../src-shared/domain/identity';
 import type { ConnectionSummary, SshHopInput, TestResult } from '../../src-shared/contract';

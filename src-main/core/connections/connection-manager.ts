@@ -35,6 +35,8 @@ import { canonicalHostPort, makeNodeId, type AliasSource, type NodeId } from '..
 import type { AuditLog } from '../audit/audit-log';
 import type { EventBus } from '../events';
 import { NodeMonitor } from '../metrics/node-monitor';
+import { toNumber } from '../metrics/server-status.collector';
+import { leanField, leanValues } from '../bson/lean-reply';
 import type { PollScheduler } from '../metrics/poll-scheduler';
 import type { Clock, TimerHandle } from '../ports/clock';
 import type { Logger } from '../ports/logger';
@@ -586,14 +588,18 @@ export class ConnectionManager {
     client.observe((cmd, reply) => {
       if (!('serverStatus' in cmd)) return;
       this.gates.get(nodeId)?.succeeded('serverStatus');
-      const repl = reply.repl as Document | undefined;
-      if (!repl || typeof repl.setName !== 'string') return;
+      // serverStatus is read lean: `repl` may be raw BSON (bson/lean-reply.ts).
+      const field = (k: string) => leanField(reply.repl, k);
+      const setName = field('setName');
+      if (typeof setName !== 'string') return;
       const p = this.d.config.getProfile(profileId);
       if (!p?.discover || !p.topology) return;
       const sets = [p.topology.replicaSet, ...p.topology.shards, p.topology.configServers].filter((s): s is NonNullable<typeof s> => s !== null);
-      const known = sets.find((s) => s.name === repl.setName);
-      const version = typeof repl.setVersion === 'number' ? repl.setVersion : Number(repl.setVersion);
-      const hosts = Array.isArray(repl.hosts) ? (repl.hosts as unknown[]).filter((h): h is string => typeof h === 'string').map((h) => canonicalHostPort(h)) : [];
+      const known = sets.find((s) => s.name === setName);
+      const rawVersion = field('setVersion');
+      const version = toNumber(rawVersion) ?? NaN;
+      const rawHosts = field('hosts');
+      const hosts = rawHosts !== null && typeof rawHosts === 'object' ? leanValues(rawHosts).filter((h): h is string => typeof h === 'string').map((h) => canonicalHostPort(h)) : [];
       const members = new Set(known?.members.map((m) => m.hostPort) ?? []);
       if (!known || (Number.isFinite(version) && known.setVersion !== null && version !== known.setVersion) || hosts.some((h) => !members.has(h))) {
         this.triggerRediscovery(profileId);

@@ -47,6 +47,12 @@ export interface CommandOptions {
   deadlineMs: number;
   signal?: AbortSignal;
   db?: string;
+  /**
+   * A lean reply for a large document polled every second (serverStatus): embedded documents stay as
+   * their BSON bytes (read them with core/bson/lean-reply.ts) and 64-bit integers come back as bigint
+   * (the driver's default builds a Long per field, and more Longs to range-check it).
+   */
+  lean?: boolean;
 }
 
 const FAST_FAIL = new Set(['refused', 'dns', 'tls']);
@@ -178,7 +184,7 @@ export class NodeClient {
     try {
       const reply = await Promise.race([
         // maxTimeMS makes the server give up; the client's socketTimeoutMS drops a socket that stays silent.
-        this.client.db(opts.db ?? 'admin').command({ ...cmd, maxTimeMS: opts.deadlineMs }),
+        this.client.db(opts.db ?? 'admin').command({ ...cmd, maxTimeMS: opts.deadlineMs }, opts.lean ? { raw: true, useBigInt64: true } : {}),
         // The deadline the caller sees, whatever the driver does (e.g. waiting for a pooled connection).
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new BaleenError('E_TIMEOUT', `${this.host} did not answer within ${opts.deadlineMs} ms.`, { host: this.host })), opts.deadlineMs + 500);

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { EJSON, deserialize } from 'bson';
+import { EJSON, deserialize } from '../bson/bson';
 import { BaleenError, isBaleenError } from '../../../src-shared/domain/errors';
 import { DEFAULT_PARSE_LIMITS, parseExplainText, type ParseLimits } from './explain-text.parser';
 import type { JsonValue } from './explain.schema';

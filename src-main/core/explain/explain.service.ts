@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EJSON } from 'bson';
+import { EJSON } from '../bson/bson';
 import type { Document } from 'mongodb';
 import type {
   ConnectionSummary,

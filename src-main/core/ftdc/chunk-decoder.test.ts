@@ -1,5 +1,5 @@
 import { deflateSync } from 'node:zlib';
-import { Double, Int32, Long, Timestamp, serialize } from 'bson';
+import { Double, Int32, Long, Timestamp, serialize } from '../bson/bson';
 import { describe, expect, it } from 'vitest';
 import { BaleenError } from '../../../src-shared/domain/errors';
 import { FTDC_LIMITS, decodeChunkPayload } from './chunk-decoder';

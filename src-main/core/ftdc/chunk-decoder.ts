@@ -6,7 +6,7 @@
 // modulo 2^64, read as int64. Limits and rejections mirror mongod's decompressor.cpp.
 import { inflateSync } from 'node:zlib';
 import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
-import { BsonFormatError, readUint32 } from './raw-bson';
+import { BsonFormatError, readUint32 } from '../bson/raw-bson';
 import { METRIC_KIND, extractReferenceMetrics, type ExtractLimits, type SchemaCache } from './metric-extractor';
 
 export const FTDC_LIMITS = {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Long, serialize } from 'bson';
+import { Long, serialize } from '../bson/bson';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BaleenError } from '../../../src-shared/domain/errors';
 import { chunkDocument, encodeFtdcFile, metadataDocument, buildPayload } from './ftdc-reference.fixture';

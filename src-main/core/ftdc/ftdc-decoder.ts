@@ -31,7 +31,7 @@
  * chunk `_id` is the reference sample's time, kept as `id`.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { deserialize, type Document } from 'bson';
+import { deserialize, type Document } from '../bson/bson';
 import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
 import {
   BSON_TYPE,
@@ -43,7 +43,7 @@ import {
   readInt64AsNumber,
   validateDocument,
   valueEnd,
-} from './raw-bson';
+} from '../bson/raw-bson';
 import { decodeChunkPayload, type DecodedChunk } from './chunk-decoder';
 import type { SchemaCache } from './metric-extractor';
 

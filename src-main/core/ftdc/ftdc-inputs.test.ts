@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { Long } from 'bson';
+import { Long } from '../bson/bson';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeFtdcFile } from './ftdc-reference.fixture';
 import { compareFtdcFileNames, readFtdc, resolveFtdcInputs } from './ftdc-inputs';

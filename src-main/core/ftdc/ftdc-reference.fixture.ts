@@ -3,7 +3,7 @@
 // They follow mongod's compressor.cpp / decompressor.cpp literally: BigInt values, bson's own
 // element parser (`onDemand.parseToElements`) for document order, DataView for numbers.
 import { deflateSync, inflateSync } from 'node:zlib';
-import { Binary, Decimal128, deserialize, onDemand, serialize, type Document } from 'bson';
+import { Binary, Decimal128, deserialize, onDemand, serialize, type Document } from '../bson/bson';
 
 export interface RefMetric {
   name: string;

@@ -1,6 +1,6 @@
 // Per-file summaries of FTDC inputs (what `baleen ftdc` prints) and one metric's samples.
 import { basename } from 'node:path';
-import type { Document } from 'bson';
+import type { Document } from '../bson/bson';
 import { BaleenError } from '../../../src-shared/domain/errors';
 import type { FtdcErrorEvent } from './ftdc-decoder';
 import { compareFtdcFileNames, readFtdcInputs, resolveFtdcInputs } from './ftdc-inputs';

@@ -1,8 +1,8 @@
-import { Decimal128, Double, Int32, Long, Timestamp, serialize } from 'bson';
+import { Decimal128, Double, Int32, Long, Timestamp, serialize } from '../bson/bson';
 import { describe, expect, it } from 'vitest';
 import { referenceMetrics } from './ftdc-reference.fixture';
 import { METRIC_KIND, decimal128ToInt64, doubleToInt64Halves, extractReferenceMetrics } from './metric-extractor';
-import { BsonFormatError } from './raw-bson';
+import { BsonFormatError } from '../bson/raw-bson';
 
 const LIMITS = { maxMetrics: 100_000, maxNameChars: 1 << 20, maxDepth: 10 };
 

@@ -14,7 +14,7 @@ import {
   readInt32,
   readUint32,
   valueEnd,
-} from './raw-bson';
+} from '../bson/raw-bson';
 
 /** What a metric was in the reference document (an importer keeps dates and flags apart from counters). */
 export const METRIC_KIND = { number: 0, bool: 1, date: 2, timestampSeconds: 3, timestampIncrement: 4 } as const;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { EJSON } from 'bson';
+import { EJSON } from '../bson/bson';
 import type { FtdcChunkError, FtdcEntityFacts, FtdcImportedNode, FtdcImportFile, FtdcImportPreview, FtdcImportProgress, FtdcImportResult, FtdcImportSummary } from '../../../src-shared/contract/ftdc.contract';
 import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
 import { makeNodeId, parseEntityKey, type AliasSource, type NodeId } from '../../../src-shared/domain/identity';

@@ -1,5 +1,5 @@
 // How FTDC names and metadata map onto Baleen's series and identities. Pure: no I/O.
-import type { Document } from 'bson';
+import type { Document } from '../bson/bson';
 import { canonicalHostPort, DEFAULT_MONGO_PORT } from '../../../src-shared/domain/identity';
 
 /** 8.0 role-based documents nest collectors under these; the metric underneath is the same counter. */

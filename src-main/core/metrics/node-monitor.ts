@@ -269,7 +269,7 @@ export class NodeMonitor {
     if (this.o.clock.now() < this.retryAt) return;
     try {
       this.client ??= await this.o.connect(signal);
-      const doc = await this.client.command({ serverStatus: 1 }, { deadlineMs: this.o.deadlineMs, signal });
+      const doc = await this.client.command({ serverStatus: 1 }, { deadlineMs: this.o.deadlineMs, signal, lean: true });
       if (!this.running || this.paused) return; // stopped while the reply was in flight: write nothing (REL-S8)
       const { values, unavailable } = extractServerStatus(doc, this.serverLabel());
       const wasDown = this.current.state !== 'monitoring';

@@ -1,10 +1,12 @@
 import type { Document } from 'mongodb';
 import { metricsOf, type MetricDef } from '../../../src-shared/domain/metrics/catalogue';
+import { ABSENT, leanField, leanValues } from '../bson/lean-reply';
 
 /**
  * Takes the catalogue's serverStatus metrics out of one serverStatus reply. A field the server does not
  * return is reported with a reason naming the missing section and the server, never as a zero
- * (FerretDB, DocumentDB and old versions return less).
+ * (FerretDB, DocumentDB and old versions return less). The reply may be a plain document or one read
+ * with the driver's `raw: true` (embedded documents left as BSON bytes, bson/lean-reply.ts): both give the same.
  */
 export interface Extracted {
   values: Record<string, number>;
@@ -50,8 +52,9 @@ function walk(doc: unknown, path: readonly string[]): { value: number | undefine
   let cur: unknown = doc;
   let depth = 0;
   for (; depth < path.length; depth++) {
-    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, path[depth]!)) break;
-    cur = (cur as Record<string, unknown>)[path[depth]!];
+    const next = leanField(cur, path[depth]!);
+    if (next === ABSENT) break;
+    cur = next;
   }
   return { value: depth === path.length ? toNumber(cur) : undefined, depth };
 }
@@ -65,14 +68,17 @@ function missingReason(def: MetricDef, depth: number, serverLabel: string): stri
 function sumOver(doc: Document, def: MetricDef, star: number, serverLabel: string, values: Record<string, number>, unavailable: Record<string, string>): void {
   const head = walk(doc, def.path.slice(0, star));
   let parent: unknown = doc;
-  for (const k of def.path.slice(0, star)) parent = parent !== null && typeof parent === 'object' && Object.hasOwn(parent, k) ? (parent as Record<string, unknown>)[k] : undefined;
+  for (const k of def.path.slice(0, star)) {
+    const next = leanField(parent, k);
+    parent = next === ABSENT ? undefined : next;
+  }
   if (parent === null || typeof parent !== 'object') {
     unavailable[def.id] = missingReason(def, head.depth, serverLabel);
     return;
   }
   let sum = 0;
   let found = 0;
-  for (const child of Object.values(parent as Record<string, unknown>)) {
+  for (const child of leanValues(parent)) {
     const v = walk(child, def.path.slice(star + 1)).value;
     if (v !== undefined) {
       sum += v;

@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import type { Document } from '../../bson/bson';
 import type { Clock } from '../../ports/clock';
 import { type Logger, silentLogger } from '../../ports/logger';
 import { dbl, i32 } from '../documents/bson-values';

@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import type { Document } from '../../bson/bson';
 import type { SimNode } from '../node/sim-node';
 
 /** The server's error codes the simulator uses (src/mongo/base/error_codes.yml). */

@@ -1,4 +1,4 @@
-import { type Document, Long, Timestamp } from 'bson';
+import { type Document, Long, Timestamp } from '../../bson/bson';
 import { dbl, i32, i64 } from '../documents/bson-values';
 import { prettyHostName } from '../documents/server-status.generator';
 import type { OplogDescriber } from '../node/replica-set-model';

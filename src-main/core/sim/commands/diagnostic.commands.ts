@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import type { Document } from '../../bson/bson';
 import { dbl } from '../documents/bson-values';
 import { generateConnectionStatus } from '../documents/connection-status.generator';
 import { generateBuildInfo, generateCmdLineOpts, generateHostInfo } from '../documents/node-info.generator';

@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import type { Document } from '../../bson/bson';
 import { dbl, i32, i64 } from '../documents/bson-values';
 import type { SimNode } from '../node/sim-node';
 import { hashString } from '../node/seeded-random';

@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import type { Document } from '../../bson/bson';
 import { dbl } from '../documents/bson-values';
 import type { SimNode } from '../node/sim-node';
 import { SimCommandError, type CommandSpec } from './command-table';

@@ -1,4 +1,4 @@
-import { type Document, ObjectId, Timestamp } from 'bson';
+import { type Document, ObjectId, Timestamp } from '../../bson/bson';
 import type { SimNode } from '../node/sim-node';
 import { dbl, i32, i64 } from '../documents/bson-values';
 import { type CommandContext, type CommandSpec, SimCommandError } from './command-table';

@@ -1,4 +1,4 @@
-import { type Document, Long } from 'bson';
+import { type Document, Long } from '../../bson/bson';
 import { dbl, i32, i64 } from '../documents/bson-values';
 import { prettyHostName } from '../documents/server-status.generator';
 import { type CommandContext, type CommandSpec, SimCommandError } from './command-table';

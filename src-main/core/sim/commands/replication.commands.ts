@@ -1,4 +1,4 @@
-import { type Document, Timestamp } from 'bson';
+import { type Document, Timestamp } from '../../bson/bson';
 import { dbl, i32, i64 } from '../documents/bson-values';
 import type { ReplicationDescriber } from '../node/replica-set-model';
 import type { SimNode } from '../node/sim-node';

@@ -1,4 +1,4 @@
-import { Binary, type Document } from 'bson';
+import { Binary, type Document } from '../../bson/bson';
 import { type ScramConversation, type ScramCredential, scramCredential, scramFinish, scramServerFirst, scramStart } from '../auth/scram-sha256';
 import { dbl, i32 } from '../documents/bson-values';
 import type { CommandSpec, CommandTable, SimSession } from './command-table';

@@ -1,4 +1,4 @@
-import { type Document, Timestamp } from 'bson';
+import { type Document, Timestamp } from '../../bson/bson';
 import { dbl, i32 } from '../documents/bson-values';
 import type { CommandSpec, CommandTable } from './command-table';
 import { helloCommand, isMasterCommand } from './hello.command';

@@ -1,4 +1,4 @@
-import { Double, Int32, Long } from 'bson';
+import { Double, Int32, Long } from '../../bson/bson';
 
 /**
  * Explicit BSON number types. A real server picks Int32, Int64 or Double per field; the JS driver

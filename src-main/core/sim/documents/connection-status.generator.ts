@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import type { Document } from '../../bson/bson';
 import type { SimPrincipal } from '../commands/command-table';
 import { dbl } from './bson-values';
 

@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import type { Document } from '../../bson/bson';
 import type { SimNode } from '../node/sim-node';
 import { dbl, i32, i64 } from './bson-values';
 import { prettyHostName } from './server-status.generator';

@@ -1,4 +1,4 @@
-import { type Document, Double, Int32, Long } from 'bson';
+import { type Document, Double, Int32, Long } from '../../bson/bson';
 import { BaleenError } from '../../../../src-shared/domain/errors';
 import { SimNode, type SimNodeOptions } from '../node/sim-node';
 import { StaticReplicaSet } from '../node/topology';

@@ -1,4 +1,4 @@
-import { Binary, type Document, Timestamp } from 'bson';
+import { Binary, type Document, Timestamp } from '../../bson/bson';
 import type { SimNode } from '../node/sim-node';
 import { dbl, i32, i64, intOrLong } from './bson-values';
 

@@ -1,4 +1,4 @@
-import { type Document, Timestamp } from 'bson';
+import { type Document, Timestamp } from '../../bson/bson';
 import { dbl, i32, i64 } from '../documents/bson-values';
 import { electionIdFor, type ReplicaSetMemberState, type SimTopology } from './topology';
 

@@ -1,4 +1,4 @@
-import { ObjectId } from 'bson';
+import { ObjectId } from '../../bson/bson';
 import type { Clock } from '../../ports/clock';
 import { CounterBank, GaugeBank } from './activity-model';
 import { DataCatalog } from './data-catalog';

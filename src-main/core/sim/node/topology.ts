@@ -1,4 +1,4 @@
-import { ObjectId } from 'bson';
+import { ObjectId } from '../../bson/bson';
 
 /** What one replica-set member reports about the set (hello, serverStatus.repl). */
 export interface ReplicaSetMemberState {

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { BSON, Document } from 'bson';
+import type { BSON, Document } from '../../bson/bson';
 import { MessageFramer, type WireMessage, decodeMessage, encodeOpMsg } from '../wire/wire-protocol';
 
 /**

@@ -1,4 +1,4 @@
-import { BSON, Double, Int32, Long, ObjectId } from 'bson';
+import { BSON, Double, Int32, Long, ObjectId } from '../../bson/bson';
 import fc from 'fast-check';
 import {
   MAX_MESSAGE_SIZE,

@@ -1,4 +1,4 @@
-import { BSON, type Document } from 'bson';
+import { BSON, type Document } from '../../bson/bson';
 
 /**
  * MongoDB wire protocol framing (https://www.mongodb.com/docs/manual/reference/mongodb-wire-protocol/):

@@ -1,4 +1,4 @@
-import { BSON, type Document, Int32, Long, ObjectId } from 'bson';
+import { BSON, type Document, Int32, Long, ObjectId } from '../../bson/bson';
 import { type Simulator, startSimulator } from '../simulator';
 import { ManualClock } from '../testing/manual-clock';
 import { RawWireClient } from '../testing/raw-wire-client';

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { Document } from 'bson';
+import type { Document } from '../../bson/bson';
 import { BaleenError } from '../../../../src-shared/domain/errors';
 import { type Logger, silentLogger } from '../../ports/logger';
 import { type CommandDispatcher, errorReply } from '../commands/command-dispatcher';
