@@ -3,19 +3,25 @@
 // The simulators run in a child process so their CPU is not counted as Baleen's. Budgets: < 15 % of one
 // core and < 300 MB RSS for Baleen's process, and the p99 poll interval within 10 % of 1 s (measured
 // where the polls land: on the simulators).
-// Run: npx tsx bench/poller.bench.ts [--quick] [--nodes N]
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// It measures the code as it ships: it bundles itself (esbuild, npm packages left external, as the
+// product build does) and runs that on plain node, since TypeScript through tsx costs ~60 MB of RSS
+// and JIT work of its own that Baleen's built process does not have. --tsx runs the sources instead.
+// Run: npx tsx bench/poller.bench.ts [--quick] [--nodes N] [--tsx] [--cpu-profile F] [--alloc-profile F] [--heap-snapshot F]
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const NODES = Number(process.argv[process.argv.indexOf('--nodes') + 1]) || 100;
 const quick = process.argv.includes('--quick');
+const argOf = (flag: string) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
 /** --cpu-profile FILE: a V8 profile of the measured window only (open it in Chrome DevTools). */
-const profileTo = process.argv.includes('--cpu-profile') ? process.argv[process.argv.indexOf('--cpu-profile') + 1] : undefined;
+const profileTo = argOf('--cpu-profile');
+/** --alloc-profile FILE: sampled allocations (collected ones included) of the measured window. */
+const allocTo = argOf('--alloc-profile');
 
 type ToChild = { type: 'report' } | { type: 'stop' };
 type FromChild = { type: 'ready'; uris: string[] } | { type: 'report'; intervals: number[]; polls: number; loopP99Ms: number; loopMaxMs: number };
@@ -84,14 +90,16 @@ async function parent(): Promise<number> {
   const { createCore } = await import('../src-main/core/create-core');
   const { silentLogger } = await import('../src-main/core/ports/logger');
   const { betterSqliteDriver } = await import('../src-main/core/store/better-sqlite3.driver');
-  const sims = fork(fileURLToPath(import.meta.url), ['--child', '--nodes', String(NODES)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const sims = fork(fileURLToPath(import.meta.url), ['--child', '--nodes', String(NODES)], { execArgv: BUNDLED ? [] : ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = (await new Promise<FromChild>((resolve) => sims.once('message', resolve))) as Extract<FromChild, { type: 'ready' }>;
   const dataDir = mkdtempSync(join(tmpdir(), 'baleen-poller-bench-'));
   const core = createCore({ dataDir, sqlite: betterSqliteDriver(), shell: 'memory', logger: silentLogger });
+  const rssNow = () => fmt(process.memoryUsage().rss / 1048576, 0);
+  console.log(`RSS with Baleen's core loaded, before any node: ${rssNow()} MB`);
   try {
     const t0 = performance.now();
     for (const [i, uri] of ready.uris.entries()) await core.connections.add({ uri, name: `sim-${i}` }, 'bench', new AbortController().signal);
-    console.log(`${NODES} simulated nodes in a child process; connected in ${fmt((performance.now() - t0) / 1000)} s`);
+    console.log(`${NODES} simulated nodes in a child process; connected in ${fmt((performance.now() - t0) / 1000)} s; RSS ${rssNow()} MB (heap ${fmt(process.memoryUsage().heapTotal / 1048576, 0)} MB, external ${fmt(process.memoryUsage().external / 1048576, 0)} MB)`);
     // Warm up past the first minute-long sources and the JIT, then measure from a clean slate.
     const warmMs = quick ? 15_000 : 70_000;
     const measureMs = quick ? 30_000 : 120_000;
@@ -99,11 +107,15 @@ async function parent(): Promise<number> {
     await ask(sims, { type: 'report' });
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
-    const session = profileTo ? new Session() : undefined;
-    if (session) {
-      session.connect();
+    const session = profileTo || allocTo ? new Session() : undefined;
+    session?.connect();
+    if (session && profileTo) {
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
+    }
+    if (session && allocTo) {
+      await session.post('HeapProfiler.enable');
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
     }
     const cpu0 = process.cpuUsage();
     const wall0 = performance.now();
@@ -114,12 +126,10 @@ async function parent(): Promise<number> {
     const cpu = process.cpuUsage(cpu0);
     const wall = performance.now() - wall0;
     loop.disable();
-    if (session) {
-      const { profile } = await session.post('Profiler.stop');
-      writeFileSync(profileTo!, JSON.stringify(profile));
-      session.disconnect();
-    }
-    const heapTo = process.argv.includes('--heap-snapshot') ? process.argv[process.argv.indexOf('--heap-snapshot') + 1] : undefined;
+    if (session && profileTo) writeFileSync(profileTo, JSON.stringify((await session.post('Profiler.stop')).profile));
+    if (session && allocTo) writeFileSync(allocTo, JSON.stringify((await session.post('HeapProfiler.stopSampling')).profile));
+    session?.disconnect();
+    const heapTo = argOf('--heap-snapshot');
     if (heapTo) (await import('node:v8')).writeHeapSnapshot(heapTo);
     const report = (await ask(sims, { type: 'report' })) as Extract<FromChild, { type: 'report' }>;
     const corePct = ((cpu.user + cpu.system) / 1000 / wall) * 100;
@@ -153,7 +163,21 @@ async function parent(): Promise<number> {
   }
 }
 
+const BUNDLED = process.env.BALEEN_BENCH_BUNDLED === '1';
+
+/** Bundles this file next to the product build (so node_modules resolve) and runs it on plain node. */
+async function runBundled(): Promise<number> {
+  const { build } = await import('esbuild');
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const outfile = join(root, 'out', 'bench', 'poller.bench.mjs');
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build({ entryPoints: [fileURLToPath(import.meta.url)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  const r = spawnSync(process.execPath, [outfile, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, BALEEN_BENCH_BUNDLED: '1' } });
+  return r.status ?? 1;
+}
+
 if (process.argv.includes('--child')) void child();
+else if (!BUNDLED && !process.argv.includes('--tsx')) runBundled().then((code) => process.exit(code));
 else
   parent().then(
     (code) => process.exit(code),
