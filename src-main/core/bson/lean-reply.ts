@@ -1,5 +1,5 @@
 import { Decimal128 } from './bson';
-import { BSON_TYPE, cstringEnd, docBounds, readDouble, readInt32, valueEnd } from './raw-bson';
+import { BSON_TYPE, cstringEnd, docBounds, readDouble, readInt32, readInt64AsNumber, valueEnd } from './raw-bson';
 
 /**
  * Fields of a lean reply: a command reply read with the driver's `raw: true` (NodeClient's `lean`),
@@ -8,9 +8,9 @@ import { BSON_TYPE, cstringEnd, docBounds, readDouble, readInt32, valueEnd } fro
  * mongod): looking them up in the bytes skips whole sections unread and builds no object tree, which
  * was most of what a poll cost the process (bench/poller.bench.ts).
  *
- * Values read from bytes are what the driver gives with `useBigInt64`: numbers for doubles and int32,
- * bigint for int64, Date, boolean, string, null, Decimal128; embedded documents and arrays come back as
- * their bytes again; other types as OTHER (present, not a number). Damaged bytes read as absent.
+ * Values read from bytes: numbers for doubles, int32 and int64 (the number of the driver's bigint),
+ * Date, boolean, string, null, Decimal128; embedded documents and arrays as RawDoc (their position in
+ * the bytes); other types as OTHER (present, not a number). Damaged bytes read as absent.
  */
 export const ABSENT: unique symbol = Symbol('absent');
 export const OTHER: unique symbol = Symbol('a BSON value of another type');
@@ -28,17 +28,25 @@ function encodedName(name: string): Uint8Array {
   return e;
 }
 
-/** Calls `each(type, nameStart, nameEnd, valueStart)` per element of the document in `doc`. */
-function elements(doc: Uint8Array, each: (type: number, nameStart: number, nameEnd: number, at: number) => void): void {
-  const last = docBounds(doc, 0, doc.length) - 1;
-  let p = 4;
+/** An embedded document (or array) inside a raw one, by position: cheaper than a Buffer view per step. */
+export class RawDoc {
+  constructor(
+    readonly buf: Uint8Array,
+    readonly start: number,
+  ) {}
+}
+
+/** Calls `each(type, nameStart, nameEnd, valueStart)` per element of the document at `start`; stops when it returns true. */
+function elements(buf: Uint8Array, start: number, each: (type: number, nameStart: number, nameEnd: number, at: number) => boolean | void): void {
+  const last = docBounds(buf, start, buf.length) - 1;
+  let p = start + 4;
   while (p < last) {
-    const type = doc[p]!;
-    const nameEnd = cstringEnd(doc, p + 1, last);
+    const type = buf[p]!;
+    const nameEnd = cstringEnd(buf, p + 1, last);
     const at = nameEnd + 1;
-    each(type, p + 1, nameEnd, at);
+    if (each(type, p + 1, nameEnd, at) === true) return;
     // Embedded documents are skipped by their length, unread; everything else by its checked size.
-    p = type === BSON_TYPE.object || type === BSON_TYPE.array ? docBounds(doc, at, last) : valueEnd(doc, type, at, last, 8);
+    p = type === BSON_TYPE.object || type === BSON_TYPE.array ? docBounds(buf, at, last) : valueEnd(buf, type, at, last, 8);
   }
 }
 
@@ -49,9 +57,10 @@ function readValue(b: Uint8Array, type: number, p: number): unknown {
     case BSON_TYPE.int32:
       return readInt32(b, p);
     case BSON_TYPE.int64:
-      return new DataView(b.buffer, b.byteOffset + p, 8).getBigInt64(0, true);
+      // As a number: what Number() of the driver's bigint gives (correctly rounded beyond 2^53).
+      return readInt64AsNumber(b, p);
     case BSON_TYPE.date:
-      return new Date(Number(new DataView(b.buffer, b.byteOffset + p, 8).getBigInt64(0, true)));
+      return new Date(readInt64AsNumber(b, p));
     case BSON_TYPE.bool:
       return b[p] === 1;
     case BSON_TYPE.null:
@@ -60,24 +69,32 @@ function readValue(b: Uint8Array, type: number, p: number): unknown {
       return decoder.decode(b.subarray(p + 4, p + 4 + readInt32(b, p) - 1));
     case BSON_TYPE.object:
     case BSON_TYPE.array:
-      return b.subarray(p, p + readInt32(b, p));
+      return new RawDoc(b, p);
     case BSON_TYPE.decimal128:
-      return new Decimal128(b.subarray(p, p + 16));
+      return new Decimal128(b.slice(p, p + 16));
     default:
       return OTHER;
   }
 }
 
+function rawOf(doc: unknown): RawDoc | null {
+  if (doc instanceof RawDoc) return doc;
+  if (doc instanceof Uint8Array) return new RawDoc(doc, 0);
+  return null;
+}
+
 /** An own field of a plain or raw document: its value, or ABSENT (the last one when a name repeats, as in a JS object). */
 export function leanField(doc: unknown, key: string): unknown {
-  if (doc instanceof Uint8Array) {
+  const raw = rawOf(doc);
+  if (raw) {
+    const { buf } = raw;
     const want = encodedName(key);
     let found: unknown = ABSENT;
     try {
-      elements(doc, (type, s, e, at) => {
+      elements(buf, raw.start, (type, s, e, at) => {
         if (e - s !== want.length) return;
-        for (let i = 0; i < want.length; i++) if (doc[s + i] !== want[i]) return;
-        found = readValue(doc, type, at);
+        for (let i = 0; i < want.length; i++) if (buf[s + i] !== want[i]) return;
+        found = readValue(buf, type, at);
       });
     } catch {
       return ABSENT;
@@ -90,10 +107,11 @@ export function leanField(doc: unknown, key: string): unknown {
 
 /** The values of a plain or raw document or array (Object.values); none when the bytes are damaged. */
 export function leanValues(doc: object): unknown[] {
-  if (doc instanceof Uint8Array) {
+  const raw = rawOf(doc);
+  if (raw) {
     const out: unknown[] = [];
     try {
-      elements(doc, (type, _s, _e, at) => void out.push(readValue(doc, type, at)));
+      elements(raw.buf, raw.start, (type, _s, _e, at) => void out.push(readValue(raw.buf, type, at)));
     } catch {
       return [];
     }
