@@ -37,7 +37,8 @@ import { decodeTail, TailEncoder, TailFormatError } from './tail-journal';
  * tick, tail-journal.ts) in one transaction, so a crash loses at most the unflushed second (REL-D1).
  * Open heads are not rewritten every second: a head's row is rewritten once its oldest journaled
  * sample is a minute old (headCheckpointMs), and tail rows are deleted once every sample in them is in
- * a chunk row. Writing one head writes every head of its series and sets `series.tail_upto`, so at
+ * a chunk row. Each head knows the tail row of its first unwritten sample, so writing heads moves
+ * `series.tail_upto` to just before the oldest sample of the series still only journaled, and at
  * start-up the journal is replayed exactly: a sample in tail row r is in a chunk iff r <= tail_upto.
  * (At 100 nodes this is ~100 tail rows and ~600 head rows a second instead of ~32,000 head rows and
  * as many series-row updates.) A head that closes (512 samples,
@@ -117,8 +118,10 @@ interface Head {
   /** The last tier-1 / tier-2 windows marked dirty for this head (skips repeated inserts). */
   marked1: number;
   marked2: number;
-  /** The first tail row holding samples of this head not yet in its chunk row (0: none). */
+  /** The tail row of this head's first sample not yet in its chunk row (0: none yet). */
   tailFrom: number;
+  /** Until that row exists: the index in pendingTail of the tick holding that sample (-1: not journaled). */
+  tickIdx: number;
   /** Samples whose rollup windows have been marked dirty (with the flush that journaled or wrote them). */
   markedN: number;
 }
@@ -205,7 +208,9 @@ export class ChunkStore implements MetricStore {
   private pendingTail: PendingTick[] = [];
   private readonly tailEnc = new TailEncoder();
   /** Heads with samples only in the tail journal, in the order they got them; stale entries (stamp ≠ tailFrom) are skipped. */
-  private tailHeads: Array<{ h: Head; stamp: number; at: number }> = [];
+  private tailHeads: Array<{ h: Head; stamp: number; floor: number; at: number }> = [];
+  /** The pendingTail index of the tick pushTick is adding (-1 outside it: a replay). */
+  private currentTick = -1;
   private tailHeadsStart = 0;
   private lastTailId = 0;
   private deferred: Array<() => void> = [];
@@ -267,9 +272,10 @@ export class ChunkStore implements MetricStore {
       updateHead: db.prepare<[number, number, Uint8Array, number]>('UPDATE chunks SET t_max = ?, n = ?, data = ? WHERE id = ?'),
       updateChunk: db.prepare<[number, number, number, Uint8Array, number]>('UPDATE chunks SET t_min = ?, t_max = ?, n = ?, data = ? WHERE id = ?'),
       deleteChunk: db.prepare<[number]>('DELETE FROM chunks WHERE id = ?'),
-      addStats: db.prepare<[number, number, number, number, number, number, number]>(
-        'UPDATE series SET first_ts = min(coalesce(first_ts, ?), ?), last_ts = max(coalesce(last_ts, ?), ?), n = n + ?, tail_upto = max(tail_upto, ?) WHERE id = ?',
+      addStats: db.prepare<[number, number, number, number, number, number]>(
+        'UPDATE series SET first_ts = min(coalesce(first_ts, ?), ?), last_ts = max(coalesce(last_ts, ?), ?), n = n + ? WHERE id = ?',
       ),
+      setTailUpto: db.prepare<[number, number]>('UPDATE series SET tail_upto = max(tail_upto, ?) WHERE id = ?'),
       insertTail: db.prepare<[number, number, Uint8Array]>('INSERT INTO tail (batch_id, ts, data) VALUES (?, ?, ?)'),
       deleteTail: db.prepare<[number]>('DELETE FROM tail WHERE id < ?'),
       tailRows: db.prepare<[], { id: number; batch_id: number; ts: number; data: Uint8Array }>('SELECT id, batch_id, ts, data FROM tail ORDER BY id'),
@@ -461,6 +467,7 @@ export class ChunkStore implements MetricStore {
 
   private pushTick(ent: EntityState, batch: BatchInfo, entity: string, ts: number, values: Readonly<Record<string, number>>): void {
     const tick: PendingTick = { batchId: batch.id, ts, refs: [], vals: [] };
+    this.currentTick = this.pendingTail.length;
     for (const metric of Object.keys(values)) {
       const v = values[metric]!;
       if (typeof v !== 'number' || !Number.isFinite(v) || metric.length === 0) continue;
@@ -470,6 +477,7 @@ export class ChunkStore implements MetricStore {
       tick.refs.push(s);
       tick.vals.push(v);
     }
+    this.currentTick = -1;
     if (tick.refs.length > 0) this.pendingTail.push(tick);
   }
 
@@ -498,6 +506,7 @@ export class ChunkStore implements MetricStore {
         marked1: -Infinity,
         marked2: -Infinity,
         tailFrom: 0,
+        tickIdx: -1,
         markedN: 0,
       };
       s.heads.push(h);
@@ -508,7 +517,10 @@ export class ChunkStore implements MetricStore {
     }
     h.enc.push(ts, v);
     if (h.n === 0) h.firstTs = ts;
-    if (h.n === h.flushedN) h.unwrittenTs = ts;
+    if (h.n === h.flushedN) {
+      h.unwrittenTs = ts;
+      if (h.tailFrom === 0) h.tickIdx = this.currentTick;
+    }
     if (h.n === h.markedN) h.unmarkedTs = ts;
     h.lastTs = ts;
     h.n++;
@@ -585,7 +597,7 @@ export class ChunkStore implements MetricStore {
             const t0 = tsBuf[start]!;
             const t1 = tsBuf[end - 1]!;
             this.st.insertChunk.run(sid, batch.id, batch.grp, t0, t1, end - start, encodeRawChunk(tsBuf.subarray(start, end), vBuf.subarray(start, end), end - start));
-            this.st.addStats.run(t0, t0, t1, t1, end - start, 0, sid);
+            this.st.addStats.run(t0, t0, t1, t1, end - start, sid);
             this.markWindows(sid, batch.grp, t0, t1, null);
             start = end;
           }
@@ -679,15 +691,15 @@ export class ChunkStore implements MetricStore {
       else this.st.updateHead.run(t1, h.n, blob, rowId);
       written.set(h, rowId);
       const first = h.flushedN < h.n ? h.unwrittenTs : t1;
-      this.st.addStats.run(first, first, t1, t1, h.n - h.flushedN, lastTail, sid);
+      this.st.addStats.run(first, first, t1, t1, h.n - h.flushedN, sid);
       mark(h, sid);
+      touched.add(h.series);
     };
     const needsWrite = (h: Head) => h.n > 0 && !written.has(h) && (h.rowId === null || h.flushedN < h.n || (h.sealed && !h.final));
-    /** Every head of the series with something unwritten, so `tail_upto` may move past all its journaled samples. */
-    const writeSeries = (s: SeriesRef) => {
-      const sid = idOf(s);
-      for (const h of s.heads) if (needsWrite(h)) writeHead(h, sid);
-    };
+    const write = (h: Head) => writeHead(h, idOf(h.series));
+    /** The tail row of a head's first unwritten sample; 0 when that sample is in no tail row (a replay). */
+    const firstRowOf = (h: Head) => (h.tailFrom !== 0 ? h.tailFrom : h.tickIdx >= 0 && firstTail !== 0 ? firstTail + h.tickIdx : 0);
+    const touched = new Set<SeriesRef>();
     try {
       this.db.transaction(() => {
         for (const op of deferred) op();
@@ -700,7 +712,7 @@ export class ChunkStore implements MetricStore {
         for (const h of queue) {
           if (!needsWrite(h)) continue;
           // Closed heads are written now; so are open ones whose samples are in no tail row (a replay).
-          if (h.sealed || (h.tailFrom === 0 && firstTail === 0)) writeSeries(h.series);
+          if (h.sealed || firstRowOf(h) === 0) write(h);
           else mark(h, idOf(h.series));
         }
         // The heads whose oldest journaled sample is due, oldest first (a clock that went back counts as due).
@@ -708,10 +720,16 @@ export class ChunkStore implements MetricStore {
           const e = this.tailHeads[consumed]!;
           if (e.h.tailFrom !== e.stamp || written.has(e.h)) continue;
           if (!allHeads && e.at > now - this.o.headCheckpointMs && e.at <= now) {
-            keepFrom = e.stamp;
+            keepFrom = e.floor;
             break;
           }
-          writeSeries(e.h.series);
+          write(e.h);
+        }
+        // Every sample of a written series before its oldest still-unwritten one is now in a chunk row.
+        for (const s of touched) {
+          let upto = lastTail;
+          for (const h of s.heads) if (!written.has(h) && h.flushedN < h.n) upto = Math.min(upto, firstRowOf(h) - 1);
+          this.st.setTailUpto.run(upto, s.id ?? newIds.get(s)!);
         }
         // Heads that got their first journaled samples in this flush keep this flush's rows.
         if (firstTail !== 0 && keepFrom === Number.MAX_SAFE_INTEGER) {
@@ -735,6 +753,7 @@ export class ChunkStore implements MetricStore {
       h.flushedN = h.n;
       h.final = h.sealed;
       h.tailFrom = 0;
+      h.tickIdx = -1;
       this.headByRow.set(rowId, h);
     }
     this.tailHeadsStart = consumed;
@@ -745,9 +764,11 @@ export class ChunkStore implements MetricStore {
     for (const h of queue) {
       h.queued = false;
       if (h.sealed && h.flushedN === h.n) this.dropHead(h);
-      else if (h.tailFrom === 0 && h.flushedN < h.n && firstTail !== 0) {
-        h.tailFrom = firstTail;
-        this.tailHeads.push({ h, stamp: firstTail, at: now });
+      else if (h.tailFrom === 0 && h.flushedN < h.n && firstRowOf(h) !== 0) {
+        h.tailFrom = firstRowOf(h);
+        h.tickIdx = -1;
+        // Entries are in flush order; `floor` (the flush's first row) orders them for deleting tail rows.
+        this.tailHeads.push({ h, stamp: h.tailFrom, floor: firstTail, at: now });
       }
     }
     this.queue = [];

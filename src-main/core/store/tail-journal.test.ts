@@ -95,6 +95,30 @@ describe('ChunkStore with the tail journal (REL-D1)', () => {
     expect(count(path, 'tail')).toBe(0);
   });
 
+  it('replays exactly when closed chunks were written while their successors were only journaled', async () => {
+    const clock = new ManualClock();
+    const path = join(dir, 'seal.db');
+    // Chunks close every 8 samples; open heads would be written only after an hour.
+    const s = new ChunkStore(driver, path, { clock, maintenanceIntervalMs: 0, headCheckpointMs: 3_600_000, rawChunkSamples: 8 });
+    const b = s.openBatch('live');
+    const t0 = clock.now();
+    for (let i = 0; i < 30; i++) {
+      s.append(b, E, t0 + i * 1000, tick(i));
+      await clock.advance(1000);
+    }
+    const crashed = join(dir, 'seal-copy.db');
+    await s.backup(crashed);
+    s.close();
+    expect(count(crashed, 'chunks')).toBeGreaterThanOrEqual(9);
+    expect(count(crashed, 'tail')).toBeGreaterThan(0);
+    const r = new ChunkStore(driver, crashed, { maintenanceIntervalMs: 0 });
+    for (const m of Object.keys(tick(0))) {
+      expect(r.query(E, m, t0, t0 + 60_000).map((p) => p.value)).toEqual(Array.from({ length: 30 }, (_, i) => tick(i)[m as keyof ReturnType<typeof tick>]));
+      expect(r.seriesInfo(E, m)!.count).toBe(30);
+    }
+    r.close();
+  });
+
   it('replays the journal after a crash exactly once, skipping samples already in chunk rows and damaged rows', async () => {
     const clock = new ManualClock();
     const path = join(dir, 'crash.db');
