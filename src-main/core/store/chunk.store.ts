@@ -87,7 +87,7 @@ export interface ChunkStoreOptions {
   /** Active TRUNCATE checkpoint when the WAL grows past this (REL-D5). */
   walCheckpointBytes?: number;
   journalSizeLimit?: number;
-  /** A window is rolled up only this long after it ends: late polls (deadline + flush) and head rows land first. */
+  /** A window is rolled up only this long after it ends: late polls (deadline + flush) land first (rollups read open heads too). */
   settleMs?: number;
   /** An open head is rewritten in its row once its oldest sample held only in the tail journal is this old. */
   headCheckpointMs?: number;
@@ -245,7 +245,7 @@ export class ChunkStore implements MetricStore {
       retryMs: opts.retryMs ?? 5000,
       walCheckpointBytes: opts.walCheckpointBytes ?? 32 * 1024 * 1024,
       headCheckpointMs: opts.headCheckpointMs ?? 60_000,
-      settleMs: opts.settleMs ?? 30_000 + (opts.headCheckpointMs ?? 60_000),
+      settleMs: opts.settleMs ?? 30_000,
     };
     const opened = openCheckedDatabase(
       driver,
