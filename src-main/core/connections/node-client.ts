@@ -176,18 +176,22 @@ export class NodeClient {
     }
   }
 
-  /** Runs an admin command; rejects with a classified BaleenError, at the latest shortly after the deadline. */
+  /** Runs an admin command; rejects with a classified BaleenError at the deadline at the latest. */
   async command(cmd: Document, opts: CommandOptions): Promise<Document> {
     if (this.closed) throw new BaleenError('E_UNREACHABLE', `Disconnected from ${this.host}.`);
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
+    // The server gives up a little before the deadline, so its own error (MaxTimeMSExpired) usually
+    // arrives first; the caller never waits past the deadline (REL-M3: down within P + D).
+    const serverMs = Math.max(1, opts.deadlineMs - Math.min(250, Math.floor(opts.deadlineMs / 4)));
     try {
       const reply = await Promise.race([
         // maxTimeMS makes the server give up; the client's socketTimeoutMS drops a socket that stays silent.
-        this.client.db(opts.db ?? 'admin').command({ ...cmd, maxTimeMS: opts.deadlineMs }, opts.lean ? { raw: true, useBigInt64: true } : {}),
-        // The deadline the caller sees, whatever the driver does (e.g. waiting for a pooled connection).
+        this.client.db(opts.db ?? 'admin').command({ ...cmd, maxTimeMS: serverMs }, opts.lean ? { raw: true, useBigInt64: true } : {}),
+        // The deadline the caller sees, whatever the driver does (e.g. waiting in server selection after
+        // the monitor saw the node drop).
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new BaleenError('E_TIMEOUT', `${this.host} did not answer within ${opts.deadlineMs} ms.`, { host: this.host })), opts.deadlineMs + 500);
+          timer = setTimeout(() => reject(new BaleenError('E_TIMEOUT', `${this.host} did not answer within ${opts.deadlineMs} ms.`, { host: this.host })), opts.deadlineMs);
         }),
         new Promise<never>((_, reject) => {
           onAbort = () => reject(opts.signal?.reason instanceof BaleenError ? opts.signal.reason : new BaleenError('E_CANCELLED', 'Cancelled.'));
