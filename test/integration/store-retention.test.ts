@@ -105,7 +105,9 @@ describe('REL-D7: retention', () => {
           }
         },
       ),
-      { numRuns: 25 },
+      // These small files are mostly fixed overhead (schema, the empty tail journal) and rollups, so a
+      // random cap often cannot be met; one known case always evicts some live data and fits.
+      { numRuns: 25, examples: [[{ days: 6, interval: 30_000, liveSeries: 2, importSeries: 0, rawDays: 14, capFraction: 0.6 }]] },
     );
     console.log(`[REL-D7] property runs: ${JSON.stringify(seen)}`);
     expect(seen.evicted - seen.overCap).toBeGreaterThan(0);
