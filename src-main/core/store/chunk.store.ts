@@ -209,8 +209,6 @@ export class ChunkStore implements MetricStore {
   private readonly tailEnc = new TailEncoder();
   /** Heads with samples only in the tail journal, in the order they got them; stale entries (stamp ≠ tailFrom) are skipped. */
   private tailHeads: Array<{ h: Head; stamp: number; floor: number; at: number }> = [];
-  /** The pendingTail index of the tick pushTick is adding (-1 outside it: a replay). */
-  private currentTick = -1;
   private tailHeadsStart = 0;
   private lastTailId = 0;
   private deferred: Array<() => void> = [];
@@ -394,10 +392,8 @@ export class ChunkStore implements MetricStore {
           if (u === null || r.id <= u || !Number.isFinite(v)) return;
           const s = this.seriesById.get(sid) ?? this.seriesOfId(sid);
           if (!s) return;
-          this.pushSample(s, batch, r.ts, v);
-          const ent = this.entityState(s.entity);
-          if (ent.lastTs === undefined) ent.lastTs = this.st.lastTs.get(s.entity)?.ts ?? null;
-          if (ent.lastTs === null || r.ts > ent.lastTs) ent.lastTs = r.ts;
+          this.pushSample(s, batch, r.ts, v, -1);
+          this.noteTs(this.entityState(s.entity), s.entity, r.ts);
           samples++;
         });
       } catch (e) {
@@ -453,8 +449,7 @@ export class ChunkStore implements MetricStore {
     if (!Number.isSafeInteger(ts) || ts < 0) throw new BaleenError('E_INVALID_INPUT', `A sample time must be a whole number of ms since 1970 (got ${ts}).`);
     if (typeof entity !== 'string' || entity.length === 0) throw new BaleenError('E_INVALID_INPUT', 'A sample needs an entity.');
     const ent = this.entityState(entity);
-    if (ent.lastTs === undefined) ent.lastTs = this.st.lastTs.get(entity)?.ts ?? null;
-    if (ent.lastTs === null || ts > ent.lastTs) ent.lastTs = ts;
+    this.noteTs(ent, entity, ts);
     if (this.state.state === 'paused') {
       this.buffer(ent, batchId, ts, values);
       return;
@@ -467,21 +462,21 @@ export class ChunkStore implements MetricStore {
 
   private pushTick(ent: EntityState, batch: BatchInfo, entity: string, ts: number, values: Readonly<Record<string, number>>): void {
     const tick: PendingTick = { batchId: batch.id, ts, refs: [], vals: [] };
-    this.currentTick = this.pendingTail.length;
+    const tickIdx = this.pendingTail.length;
     for (const metric of Object.keys(values)) {
       const v = values[metric]!;
       if (typeof v !== 'number' || !Number.isFinite(v) || metric.length === 0) continue;
       let s = ent.series.get(metric);
       if (s === undefined) s = this.seriesRef(entity, metric, true)!;
-      this.pushSample(s, batch, ts, v);
+      this.pushSample(s, batch, ts, v, tickIdx);
       tick.refs.push(s);
       tick.vals.push(v);
     }
-    this.currentTick = -1;
     if (tick.refs.length > 0) this.pendingTail.push(tick);
   }
 
-  private pushSample(s: SeriesRef, batch: BatchInfo, ts: number, v: number): void {
+  /** `tickIdx`: the pendingTail index of the tick the sample comes with (-1: journaled nowhere, a replay). */
+  private pushSample(s: SeriesRef, batch: BatchInfo, ts: number, v: number, tickIdx: number): void {
     let h = s.heads[s.heads.length - 1];
     if (h === undefined || h.sealed || h.batchId !== batch.id || h.n >= s.cap || (h.n > 0 && (ts <= h.lastTs || ts - h.firstTs > MAX_CHUNK_SPAN_MS))) {
       if (h && !h.sealed) {
@@ -519,7 +514,7 @@ export class ChunkStore implements MetricStore {
     if (h.n === 0) h.firstTs = ts;
     if (h.n === h.flushedN) {
       h.unwrittenTs = ts;
-      if (h.tailFrom === 0) h.tickIdx = this.currentTick;
+      if (h.tailFrom === 0) h.tickIdx = tickIdx;
     }
     if (h.n === h.markedN) h.unmarkedTs = ts;
     h.lastTs = ts;
@@ -641,9 +636,14 @@ export class ChunkStore implements MetricStore {
     const now = this.clock.monotonic();
     for (let i = this.tailHeadsStart; i < this.tailHeads.length; i++) {
       const e = this.tailHeads[i]!;
-      if (e.h.tailFrom === e.stamp) return allHeads || e.at <= now - this.o.headCheckpointMs || e.at > now;
+      if (e.h.tailFrom === e.stamp) return allHeads || this.due(e.at, now);
     }
     return false;
+  }
+
+  /** A head journaled since `at` is due once that is headCheckpointMs ago (a clock that went back counts as due). */
+  private due(at: number, now: number): boolean {
+    return at <= now - this.o.headCheckpointMs || at > now;
   }
 
   /**
@@ -672,11 +672,8 @@ export class ChunkStore implements MetricStore {
     const idOf = (s: SeriesRef) => s.id ?? newIds.get(s) ?? this.createSeries(s, newIds);
     const writeHead = (h: Head, sid: number) => {
       // An open head is copied from its streaming encoder; a closed one gets the best codec, once.
-      let blob = h.enc.blob();
-      if (h.sealed) {
-        const d = decodeRawChunk(blob);
-        blob = encodeRawChunk(d.ts, d.vals, d.n);
-      }
+      const d = h.sealed ? headSamples(h) : null;
+      const blob = d ? encodeRawChunk(d.ts, d.vals, d.n) : h.enc.blob();
       const t0 = h.firstTs;
       const t1 = h.lastTs;
       let rowId = h.rowId;
@@ -715,11 +712,11 @@ export class ChunkStore implements MetricStore {
           if (h.sealed || firstRowOf(h) === 0) write(h);
           else mark(h, idOf(h.series));
         }
-        // The heads whose oldest journaled sample is due, oldest first (a clock that went back counts as due).
+        // The heads whose oldest journaled sample is due, oldest first.
         for (; consumed < this.tailHeads.length; consumed++) {
           const e = this.tailHeads[consumed]!;
           if (e.h.tailFrom !== e.stamp || written.has(e.h)) continue;
-          if (!allHeads && e.at > now - this.o.headCheckpointMs && e.at <= now) {
+          if (!allHeads && !this.due(e.at, now)) {
             keepFrom = e.floor;
             break;
           }
@@ -1022,8 +1019,13 @@ export class ChunkStore implements MetricStore {
 
   lastTs(entity: string): number | null {
     this.assertOpen();
-    const ent = this.entityState(entity);
+    return this.noteTs(this.entityState(entity), entity, null);
+  }
+
+  /** The entity's newest sample time (loaded once from the store), moved up to `ts` if given. */
+  private noteTs(ent: EntityState, entity: string, ts: number | null): number | null {
     if (ent.lastTs === undefined) ent.lastTs = this.st.lastTs.get(entity)?.ts ?? null;
+    if (ts !== null && (ent.lastTs === null || ts > ent.lastTs)) ent.lastTs = ts;
     return ent.lastTs;
   }
 
