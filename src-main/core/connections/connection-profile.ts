@@ -269,10 +269,22 @@ export function isInsecureFlag(s: string): s is InsecureTlsFlag {
   return (INSECURE_TLS_FLAGS as readonly string[]).includes(s);
 }
 
-/** The safe stored URI back into a form (for the editor). */
+/**
+ * The safe stored URI back into a form (for the editor). Parsing runs the driver's own check (a
+ * MongoClient is built), and every connection summary needs the form: a stored URI is parsed once
+ * and its form kept (a copy each time, so no caller can change the kept one).
+ */
 export function formOf(safeUri: string): ConnectionForm {
-  return parseUri(safeUri).form;
+  let form = formCache.get(safeUri);
+  if (!form) {
+    form = parseUri(safeUri).form;
+    if (formCache.size >= FORM_CACHE_MAX) formCache.delete(formCache.keys().next().value!);
+    formCache.set(safeUri, form);
+  }
+  return structuredClone(form);
 }
+const FORM_CACHE_MAX = 1024;
+const formCache = new Map<string, ConnectionForm>();
 
 /** Redact any credentials from a URI for messages and logs. */
 export function redactUri(uri: string): string {
