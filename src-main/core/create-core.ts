@@ -27,6 +27,7 @@ import type { SqliteDriver } from './ports/sqlite';
 import { ConfigStore } from './store/config.store';
 import type { MetricStore } from './store/metric-store';
 import { ChunkStore } from './store/chunk.store';
+import { keepHeapTight } from './heap-policy';
 
 /** Everything the host (Electron shell, `baleen serve`, a test) supplies to the core. */
 export interface CoreDeps {
@@ -84,6 +85,7 @@ export const DEFAULT_MONITORING: MonitoringSettings = {
 const actorOf = (ctx: { session: { transport: string; origin: string } }) => `${ctx.session.transport}:${ctx.session.origin}`;
 
 export function createCore(deps: CoreDeps): Core {
+  keepHeapTight();
   const clock = deps.clock ?? systemClock;
   const log = deps.logger ?? silentLogger;
   mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 });

@@ -10,6 +10,7 @@ import { readFtdc, summarizeFtdc } from '../../src-main/core/ftdc';
 import { encodeFtdcFile } from '../../src-main/core/ftdc/ftdc-reference.fixture';
 import { factsOf, FtdcImportService, identityOf, ImportRegistry, mapColumns, storedMetricName } from '../../src-main/core/imports';
 import { ManualClock } from '../helpers/manual-clock';
+import { heapGrowingPercent, keepHeapTight, STEADY_GROWING_PERCENT } from '../../src-main/core/heap-policy';
 import { AuditLog } from '../../src-main/core/audit/audit-log';
 import { betterSqliteDriver } from '../../src-main/core/store/better-sqlite3.driver';
 import { ChunkStore } from '../../src-main/core/store/chunk.store';
@@ -395,6 +396,33 @@ describe('FTDC import: identity and retention (service on its own store)', () =>
       expect(store.query(`node:${live}`, 'serverStatus.opcounters.insert', T0 + 500_000, T0 + 500_000)).toEqual([]);
       expect(store.query('host:db1.example.net', 'systemMetrics.cpu.user_ms', T0, T0 + 199_000)).toHaveLength(200);
       expect(svc.list().map((s) => s.id)).toEqual([r.import.id]);
+    } finally {
+      await svc.ready;
+      store.close();
+      config.close();
+      audit.close();
+      registry.close();
+    }
+  });
+
+  it('runs with V8\'s own heap growth and puts the tight heap back after (heap policy)', async () => {
+    const driver = betterSqliteDriver();
+    const clock = new ManualClock(T0);
+    const store = new ChunkStore(driver, join(dir, 'heap-metrics.db'), { clock, maintenanceIntervalMs: 0 });
+    const config = new ConfigStore(driver, join(dir, 'heap-config.db'));
+    const audit = new AuditLog(driver, join(dir, 'heap-audit.db'), clock);
+    const registry = new ImportRegistry(driver, join(dir, 'heap-imports.db'));
+    const during = new Set<number | null>();
+    const svc = new FtdcImportService({ store, nodes: config, audit, registry, clock, log: silentLogger, emit: (p) => p.phase === 'importing' && during.add(heapGrowingPercent()) });
+    try {
+      keepHeapTight();
+      const dd = join(dir, 'dd-heap');
+      mkdirSync(dd);
+      writeFileSync(join(dd, 'metrics.2024-07-01T10-00-00Z-00000'), synthetic(0, 50, { hostname: 'heap.example.net' }).bytes);
+      const r = await svc.import({ paths: [dd] }, 'test');
+      expect(r.status).toBe('imported');
+      expect([...during]).toEqual([0]);
+      expect(heapGrowingPercent()).toBe(STEADY_GROWING_PERCENT);
     } finally {
       await svc.ready;
       store.close();

@@ -11,6 +11,7 @@ import { GetLogPoller } from './get-log-poller';
 import { rebuildIncidents } from './incident-detector';
 import { importInputs } from './local-import';
 import { RemoteLogFollower } from './remote-log-follower';
+import { throughputHeap } from '../heap-policy';
 
 /** The audit log as this service uses it: every import, follow, stop and delete is recorded. */
 export interface LogAuditPort {
@@ -97,6 +98,7 @@ export class LogService {
     const id = this.d.store.createSource('file', label, { nodeId: input.nodeId ?? null, config: { paths: input.paths } });
     this.changed(id);
     let lastProgress = 0;
+    const release = throughputHeap();
     try {
       await this.d.audit.run(
         { action: 'logs.import', target: label, actor, details: { sourceId: id, files: inputs.length, bytes: inputs.reduce((a, i) => a + i.size, 0), ...(input.nodeId ? { nodeId: input.nodeId } : {}) } },
@@ -121,6 +123,8 @@ export class LogService {
       this.changed(id);
       this.scheduleRebuild(true);
       throw e;
+    } finally {
+      release();
     }
     this.d.store.db.pragma('optimize');
     this.scheduleRebuild(true);

@@ -16,6 +16,7 @@ import { factsOf, identityOf, mapColumns, type ColumnMap, type FtdcIdentity } fr
 import type { ImportRegistry, NodeMeta } from './import-registry';
 import { fetchRemoteFtdc, listRemoteFtdc, type RemoteFtdcFile } from './ssh-fetch';
 import type { ExecSessionSource } from '../tunnels/exec-allowlist';
+import { throughputHeap } from '../heap-policy';
 
 /**
  * FTDC import: decoded chunks go into the metric store as one `ftdc` batch, each column written
@@ -224,11 +225,16 @@ export class FtdcImportService {
       return { status: 'duplicate', importIds, skippedFiles };
     }
     const label = req.label ?? basename(req.paths[0]!);
-    const summary = await this.d.audit.run(
-      { action: 'ftdc.import', target: label, actor, details: { paths: req.paths.slice(0, 20), files: fresh.length, skipped: skippedFiles.length } },
-      () => this.run(fresh, label, req.label !== undefined, base, signal, req.displayPath ?? ((p) => p)),
-    );
-    return { status: 'imported', import: summary, skippedFiles };
+    const release = throughputHeap();
+    try {
+      const summary = await this.d.audit.run(
+        { action: 'ftdc.import', target: label, actor, details: { paths: req.paths.slice(0, 20), files: fresh.length, skipped: skippedFiles.length } },
+        () => this.run(fresh, label, req.label !== undefined, base, signal, req.displayPath ?? ((p) => p)),
+      );
+      return { status: 'imported', import: summary, skippedFiles };
+    } finally {
+      release();
+    }
   }
 
   private emit(p: FtdcImportProgress): void {
