@@ -58,7 +58,7 @@ interface SourceRun {
   state: SourceState['state'];
   reason?: string;
   retryAt?: number;
-  lastUnavailable: string;
+  lastUnavailable: Record<string, string> | null;
 }
 
 export class NodeMonitor {
@@ -82,7 +82,7 @@ export class NodeMonitor {
     this.current = { state: 'stopped', since: o.clock.now() };
     this.repl = new ReplStatusCollector(o.nodeId);
     const collectors: Collector[] = [this.repl, this.oplog, new DbStatsCollector(), new CollStatsCollector(), new TopCollector()];
-    for (const c of collectors) this.sources.set(c.source, { collector: c, taskId: `${o.nodeId}#${c.source}`, state: 'on', lastUnavailable: '' });
+    for (const c of collectors) this.sources.set(c.source, { collector: c, taskId: `${o.nodeId}#${c.source}`, state: 'on', lastUnavailable: null });
   }
 
   get status(): NodeStatus {
@@ -358,19 +358,18 @@ export class NodeMonitor {
     this.emitPollStatus();
   }
 
-  private lastUnavailable = '';
+  private lastUnavailable: Record<string, string> | null = null;
 
   /** Sets and clears reasons for the metrics of one source only (another source's reasons stay). */
   private recordUnavailable(source: PollSource, unavailable: Record<string, string>, ts: number): void {
-    const key = JSON.stringify(unavailable);
     const run = this.sources.get(source);
     const last = run ? run.lastUnavailable : this.lastUnavailable;
-    if (key === last) return;
+    if (last !== null && sameReasons(last, unavailable)) return;
     const was = this.o.store.unavailable(this.entity);
     for (const m of Object.keys(was)) if (!(m in unavailable) && metricDef(m)?.source === source) this.o.store.setUnavailable(this.entity, m, null, ts);
     for (const [m, reason] of Object.entries(unavailable)) if (was[m] !== reason) this.o.store.setUnavailable(this.entity, m, reason, ts);
-    if (run) run.lastUnavailable = key;
-    else this.lastUnavailable = key;
+    if (run) run.lastUnavailable = unavailable;
+    else this.lastUnavailable = unavailable;
   }
 
   private write(ts: number, source: PollSource, values: Record<string, number>, unavailable: Record<string, string>): void {
@@ -408,4 +407,15 @@ export class NodeMonitor {
     this.emitPollStatus();
     if (this.failures === 1) this.o.log.warn('poll failed', { node: this.o.nodeId, code: err.code, message: err.message });
   }
+}
+
+/** The same metrics unavailable for the same reasons (checked every poll, so no string is built). */
+function sameReasons(a: Record<string, string>, b: Record<string, string>): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const _ in b) if (--n < 0) return false;
+  return n === 0;
 }
