@@ -54,6 +54,19 @@ describe('App shell', () => {
     expect(screen.getByTestId('chart-memory')).toBeInTheDocument();
   });
 
+  it('explains on every page when metrics are kept in memory only or not stored (REL-D4, REL-D3)', async () => {
+    const memory = 'The disk holding /data/metrics.db is full (SQLITE_IOERR_SHMSIZE): this session\'s metrics are kept in memory only, and history stored before is not shown. Free space on that disk, then restart Baleen.';
+    const fake = fakeCore().handle('metrics.storeState', () => ({ state: 'memory', reason: 'disk-full', message: memory, since: 0, buffered: 0, dropped: 0 }));
+    renderWithApp(<AppShell />, { fake });
+    const banner = await screen.findByTestId('storage-banner');
+    expect(banner).toHaveTextContent('Metrics are kept in memory only.');
+    expect(banner).toHaveTextContent('Free space on that disk, then restart Baleen.');
+    act(() => fake.emit('metrics.store', { state: 'ok', reason: null, message: null, since: 1, buffered: 0, dropped: 0 }));
+    await waitFor(() => expect(screen.queryByTestId('storage-banner')).toBeNull());
+    act(() => fake.emit('metrics.store', { state: 'paused', reason: 'disk-full', message: 'The disk is full: samples are kept in memory until space frees.', since: 2, buffered: 12, dropped: 3 }));
+    expect(await screen.findByTestId('storage-banner')).toHaveTextContent('Metrics are not being stored. The disk is full: samples are kept in memory until space frees. (12 polls waiting in memory, 3 dropped and shown as gaps)');
+  });
+
   it('says "Reconnecting to Baleen…" while the link to the core is down, and reloads after', async () => {
     const state = new FakeTransportState();
     const fake = fakeCore();

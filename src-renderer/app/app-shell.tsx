@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { AppInfo } from '../../src-shared/contract';
+import type { AppInfo, StoreState } from '../../src-shared/contract';
 import { useClient, useRetryNow, useTransportState } from '../client';
 import { ErrorBoundary } from '../components/error-boundary';
 import { useHashPath } from '../lib/hash-route';
@@ -66,6 +66,38 @@ function ConnectionBanner() {
   );
 }
 
+/**
+ * The metrics writer's trouble, on every page: paused (the disk filled while running; samples wait in
+ * memory) or in memory only (the disk was full at start, REL-D4). The store's message says why and what
+ * to do. Fetched on each (re)connect, then followed by the `metrics.store` event.
+ */
+function StorageBanner({ epoch }: { epoch: number }) {
+  const client = useClient();
+  const [state, setState] = useState<StoreState | null>(null);
+  useEffect(() => {
+    if (epoch === 0) return;
+    const ac = new AbortController();
+    const off = client.on('metrics.store', (s) => setState(s));
+    client.invoke('metrics.storeState', {}, { signal: ac.signal }).then(
+      (s) => !ac.signal.aborted && setState(s),
+      () => undefined,
+    );
+    return () => {
+      ac.abort();
+      off();
+    };
+  }, [client, epoch]);
+  if (!state || state.state === 'ok') return null;
+  const title = state.state === 'memory' ? 'Metrics are kept in memory only' : 'Metrics are not being stored';
+  const extra = state.state === 'paused' && (state.buffered > 0 || state.dropped > 0) ? ` (${state.buffered} polls waiting in memory, ${state.dropped} dropped and shown as gaps)` : '';
+  return (
+    <div className="banner banner-error" role="alert" data-testid="storage-banner">
+      <strong>{title}.</strong> {state.message ?? 'The metrics database cannot be written.'}
+      {extra}
+    </div>
+  );
+}
+
 export function AppShell() {
   const path = useHashPath();
   const resolved = resolve(path);
@@ -107,6 +139,7 @@ export function AppShell() {
       </nav>
       <main id="main" ref={main} tabIndex={-1} className="main">
         <ConnectionBanner />
+        <StorageBanner epoch={epoch} />
         {resolved ? (
           <ErrorBoundary resetKey={path}>{resolved.route.render(resolved.params)}</ErrorBoundary>
         ) : (

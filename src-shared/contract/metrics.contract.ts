@@ -65,9 +65,13 @@ export const SeriesInfoSchema = z.object({
 });
 export const ListSeriesResult = z.array(SeriesInfoSchema);
 
-/** The metrics writer: `paused` while samples cannot be stored (disk full), with how many are buffered and dropped. */
+/**
+ * The metrics writer: `paused` while samples cannot be stored (disk full), with how many are buffered
+ * and dropped; `memory` when the disk was full at start and this session's metrics live in memory only
+ * (REL-D4). `message` says why and what to do.
+ */
 export const StoreState = z.object({
-  state: z.enum(['ok', 'paused']),
+  state: z.enum(['ok', 'paused', 'memory']),
   reason: z.enum(['disk-full', 'error']).nullable(),
   message: z.string().nullable(),
   since: z.number(),

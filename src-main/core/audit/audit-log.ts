@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
 import type { Clock } from '../ports/clock';
 import type { SqliteDatabase, SqliteDriver } from '../ports/sqlite';
-import { openDatabase, type Migration } from '../store/sqlite-open';
+import { degradationOf, diskFullCode, openDatabase, type Migration } from '../store/sqlite-open';
 
 /**
  * The audit history: every action that reaches a server or host passes through `run()`, which commits
@@ -94,7 +94,18 @@ export class AuditLog {
     private readonly clock: Clock,
   ) {
     this.db = openDatabase(driver, path, { synchronous: 'FULL', migrations: MIGRATIONS });
-    this.settleDanglingIntents();
+    try {
+      this.settleDanglingIntents();
+    } catch (e) {
+      // A full disk at start (REL-D4): the intents stay dangling and are settled at a later start.
+      if (diskFullCode(e) === null) throw e;
+    }
+  }
+
+  /** Why actions are refused from the start (the disk was full and the log is only in memory), or null. */
+  private memoryOnly(): string | null {
+    const d = degradationOf(this.db);
+    return d?.mode === 'memory' ? `the disk holding ${d.path} is full (${d.code}), so the audit log is open in memory only` : null;
   }
 
   /** AUD-2: an intent with no outcome (the process died in between) gets an explicit `unknown` outcome. */
@@ -142,6 +153,8 @@ export class AuditLog {
   async run<T>(entry: AuditEntry, effect: () => Promise<T>): Promise<T> {
     let intentSeq: number;
     try {
+      const why = this.memoryOnly();
+      if (why) throw new Error(why);
       intentSeq = this.append({ kind: 'intent', action: entry.action, target: entry.target, actor: entry.actor ?? 'system', details: entry.details ?? {}, intentSeq: null, result: null, errorCode: null });
     } catch (e) {
       throw new BaleenError('E_AUDIT', `Refused: the audit log cannot be written (${errorMessage(e)}). Baleen does not run actions it cannot audit; free disk space or check the data folder.`, { action: entry.action }, { cause: e });

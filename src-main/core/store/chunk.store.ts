@@ -10,6 +10,7 @@ import type { SqliteDatabase, SqliteDriver } from '../ports/sqlite';
 import { decodeRawChunk, decodeTierChunk, encodeRawChunk, encodeTierChunk, HeadEncoder, TIER_COLUMNS, type TierColumn } from './chunk-codec';
 import type { ImportInfo, MaintenanceReport, MetricColumn, MetricStore, RollupRead, SeriesInfo } from './metric-store';
 import { openCheckedDatabase, type QuarantineFs, type QuarantineInfo } from './quarantine';
+import { degradationOf, type Degradation } from './sqlite-open';
 import { bucketsOf, columnsOf, combineBuckets, gapThresholdOf, rollupSamples, TIER, windowOf, type Bucket, type SampleRun, type Tier } from './rollup';
 import { LIVE_GROUP, MAX_CHUNK_SPAN_MS, METRIC_MIGRATIONS, RAW_CHUNK_SAMPLES } from './store-schema';
 import { decodeTail, TailEncoder, TailFormatError } from './tail-journal';
@@ -59,6 +60,9 @@ export interface RetentionOptions {
   /** Cap on the main database's bytes in use; null = none. */
   maxBytes: number | null;
 }
+
+/** The size cap while metrics are kept in memory (the disk was full at start): about two hours of 100 nodes. */
+export const MEMORY_MODE_MAX_BYTES = 256 * 1024 * 1024;
 
 export const DEFAULT_RETENTION: RetentionOptions = {
   rawMs: 14 * 86_400_000,
@@ -197,6 +201,8 @@ export class ChunkStore implements MetricStore {
     retention: RetentionOptions;
   };
   private readonly onState: ((s: StoreState) => void) | undefined;
+  /** Set when the disk was full at start and the store runs in memory (REL-D4). */
+  readonly degraded: Degradation | null;
   private readonly st;
   private readonly entities = new Map<string, EntityState>();
   private readonly seriesById = new Map<number, SeriesRef>();
@@ -250,11 +256,17 @@ export class ChunkStore implements MetricStore {
     const opened = openCheckedDatabase(
       driver,
       path,
-      { synchronous: 'NORMAL', migrations: METRIC_MIGRATIONS, autoVacuum: true, ...(opts.journalSizeLimit ? { journalSizeLimit: opts.journalSizeLimit } : {}) },
+      { synchronous: 'NORMAL', migrations: METRIC_MIGRATIONS, autoVacuum: true, whenFull: 'memory', ...(opts.journalSizeLimit ? { journalSizeLimit: opts.journalSizeLimit } : {}) },
       { clock: this.clock, log: this.log, ...(opts.fs ? { fs: opts.fs } : {}) },
     );
     this.db = opened.db;
     this.quarantined = opened.quarantined;
+    this.degraded = degradationOf(this.db);
+    if (this.degraded) {
+      // REL-D4: the disk was full at start. Polling and charts go on from memory, held to a memory-sized cap.
+      this.o.retention = { ...this.o.retention, maxBytes: Math.min(this.o.retention.maxBytes ?? Infinity, MEMORY_MODE_MAX_BYTES) };
+      this.log.error('metrics database could not be opened: keeping metrics in memory', { code: this.degraded.code, error: this.degraded.message });
+    }
     if (opts.maxPageCount) this.setMaxPageCount(opts.maxPageCount);
     const db = this.db;
     this.st = {
@@ -368,7 +380,16 @@ export class ChunkStore implements MetricStore {
     this.maxBatchId = maxId;
     this.rawFloor = this.meta('raw_floor', -Infinity);
     this.tier1Floor = this.meta('tier1_floor', -Infinity);
-    this.state = { state: 'ok', reason: null, message: null, since: this.clock.now(), buffered: 0, dropped: 0 };
+    this.state = this.degraded
+      ? {
+          state: 'memory',
+          reason: 'disk-full',
+          message: `The disk holding ${this.path} is full (${this.degraded.code}): this session's metrics are kept in memory only, and history stored before is not shown. Free space on that disk, then restart Baleen.`,
+          since: this.clock.now(),
+          buffered: 0,
+          dropped: 0,
+        }
+      : { state: 'ok', reason: null, message: null, since: this.clock.now(), buffered: 0, dropped: 0 };
     this.lastTailId = this.st.tailSeq.get()?.seq ?? 0;
     this.replayTail();
     this.scheduleMaintenance();
@@ -838,7 +859,7 @@ export class ChunkStore implements MetricStore {
 
   /** Retry a paused writer: what it held first, then the ring; overflow becomes a gap (REL-D3, REL-D12). */
   resume(): boolean {
-    if (this.closed || this.state.state !== 'paused') return this.state.state === 'ok';
+    if (this.closed || this.state.state !== 'paused') return this.state.state !== 'paused';
     const retry = (): boolean => {
       try {
         this.commitQueued();

@@ -4,7 +4,7 @@ import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
 import type { Clock } from '../ports/clock';
 import type { Logger } from '../ports/logger';
 import type { SqliteDatabase, SqliteDriver } from '../ports/sqlite';
-import { openDatabase, type OpenOptions } from './sqlite-open';
+import { diskFullCode, openDatabase, type OpenOptions } from './sqlite-open';
 
 /**
  * Opening the metrics database with a corruption check (REL-D6). `quick_check` runs on a read-only
@@ -137,7 +137,14 @@ export function openCheckedDatabase(
   if (finished) deps.log.warn('finished moving a damaged metrics database aside', { moved: finished.moved.map((m) => m.to) });
   let quarantined: QuarantineInfo | null = null;
   if (fs.existsSync(path)) {
-    const check = checkFile(driver, path);
+    let check: ReturnType<typeof checkFile>;
+    try {
+      check = checkFile(driver, path);
+    } catch (e) {
+      // A full disk (no room for the -shm) is not damage: openDatabase degrades and says so (REL-D4).
+      if (diskFullCode(e) === null) throw e;
+      check = { ok: true };
+    }
     if (!check.ok) quarantined = quarantine(path, check.reason, deps.clock.now(), fs);
   }
   try {

@@ -16,14 +16,80 @@ export interface OpenOptions {
   autoVacuum?: boolean;
   /** Bytes the WAL is truncated to after a checkpoint (default 64 MiB). */
   journalSizeLimit?: number;
+  /**
+   * When the disk is full at start: `exclusive` (default) opens the file without its -shm and falls back
+   * to memory; `memory` goes straight to memory (the metrics store: polling keeps working and charts
+   * keep moving, where a file that cannot take writes would only buffer).
+   */
+  whenFull?: 'exclusive' | 'memory';
 }
 
+/**
+ * How a database came to be open when the disk is full at start (REL-D4). `exclusive`: the file is open
+ * without its -shm (WAL locking in process memory), so what is stored is readable and writes succeed
+ * again once there is space; `memory`: the file could not be opened at all and an empty database in
+ * memory stands in for it until Baleen restarts.
+ */
+export interface Degradation {
+  mode: 'exclusive' | 'memory';
+  path: string;
+  /** SQLite's error code or the system's (SQLITE_IOERR_SHMSIZE, SQLITE_FULL, ENOSPC…). */
+  code: string;
+  message: string;
+}
+
+const degraded = new WeakMap<SqliteDatabase, Degradation>();
+
+/** Set when the database was opened in a degraded mode (the disk was full at start). */
+export function degradationOf(db: SqliteDatabase): Degradation | null {
+  return degraded.get(db) ?? null;
+}
+
+/** The error code when `e` says the disk is full or a file beside the database cannot be made (-shm, -wal, journal). */
+export function diskFullCode(e: unknown): string | null {
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && cur; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(SQLITE_FULL|SQLITE_IOERR_(SHMSIZE|SHMMAP|SHMOPEN|WRITE|TRUNCATE|FSYNC)|SQLITE_CANTOPEN|ENOSPC|EDQUOT)$/.test(code)) return code;
+    if (/database or disk is full|no space left on device|disk quota exceeded/i.test((cur as { message?: unknown }).message as string)) return typeof code === 'string' ? code : 'ENOSPC';
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/**
+ * Opens (or creates) a database in WAL mode and brings its schema up to date. When that fails because
+ * the disk is full, the database is opened without its -shm instead, and failing that in memory
+ * (`degradationOf` says which): Baleen starts either way and says why (REL-D4).
+ */
 export function openDatabase(driver: SqliteDriver, path: string, opts: OpenOptions): SqliteDatabase {
+  try {
+    return prepareDatabase(driver, path, opts, 'normal');
+  } catch (e) {
+    const code = diskFullCode(e);
+    if (code === null || path === ':memory:') throw e;
+    const reason = e instanceof Error ? e.message : String(e);
+    for (const mode of opts.whenFull === 'memory' ? (['memory'] as const) : (['exclusive', 'memory'] as const)) {
+      try {
+        const db = prepareDatabase(driver, mode === 'memory' ? ':memory:' : path, opts, mode);
+        degraded.set(db, { mode, path, code, message: reason });
+        return db;
+      } catch (e2) {
+        if (diskFullCode(e2) === null) throw e2;
+      }
+    }
+    throw e;
+  }
+}
+
+function prepareDatabase(driver: SqliteDriver, path: string, opts: OpenOptions, mode: 'normal' | 'exclusive' | 'memory'): SqliteDatabase {
   const db = driver.open(path);
   try {
+    // Exclusive locking before the first read keeps WAL's index in process memory: no -shm file.
+    if (mode === 'exclusive') db.pragma('locking_mode = EXCLUSIVE');
     // auto_vacuum must be chosen before the first table exists.
     if (opts.autoVacuum && userVersion(db) === 0) db.pragma('auto_vacuum = INCREMENTAL');
-    db.pragma('journal_mode = WAL');
+    if (mode === 'normal') db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous}`);
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
