@@ -105,15 +105,18 @@ export interface FerretTls extends FerretDb {
 
 /** FerretDB with a TLS listener (and its plain one); `clientCa` makes it require client certificates. */
 export async function startFerretDbTls(cert: { cert: string; key: string }, opts: { clientCa?: string; scram?: { user: string; password: string } } = {}): Promise<FerretTls> {
-  const tlsPort = await freePort();
+  let tlsPort = 0;
   const fdb = await startFerretDb({
-    extraArgs: [
-      `--listen-tls=127.0.0.1:${tlsPort}`,
-      `--listen-tls-cert-file=${cert.cert}`,
-      `--listen-tls-key-file=${cert.key}`,
-      ...(opts.clientCa ? [`--listen-tls-ca-file=${opts.clientCa}`] : []),
-      ...scramArgs(opts.scram),
-    ],
+    extraArgs: async () => {
+      tlsPort = await freePort();
+      return [
+        `--listen-tls=127.0.0.1:${tlsPort}`,
+        `--listen-tls-cert-file=${cert.cert}`,
+        `--listen-tls-key-file=${cert.key}`,
+        ...(opts.clientCa ? [`--listen-tls-ca-file=${opts.clientCa}`] : []),
+        ...scramArgs(opts.scram),
+      ];
+    },
   });
   try {
     await waitForPort(tlsPort, 10_000);

@@ -163,7 +163,8 @@ describe('REL-M3 and REL-M6 on a replica set', () => {
     const after = await t.client.invoke('metrics.query', { entity: nodeEntityKey(a), metrics: ['serverStatus.uptimeMillis'], from: 0, to: Date.now() + 1000 });
     expect(after.gaps.length).toBe(gapsBefore);
     const ps = await t.client.invoke('metrics.pollStatus', { nodeId: a });
-    expect(ps.sources.find((s) => s.source === 'replSetGetStatus')!.state).toBe('on');
+    const rsSource = ps.sources.find((s) => s.source === 'replSetGetStatus')!;
+    expect(rsSource.state, JSON.stringify(rsSource)).toBe('on');
   }, 30_000);
 });
 

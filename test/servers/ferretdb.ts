@@ -26,10 +26,25 @@ export interface FerretDb {
 }
 
 export interface FerretDbOptions {
-  extraArgs?: string[];
+  /** Extra flags; a function is called again for each attempt (so ports it picks are fresh ones). */
+  extraArgs?: string[] | (() => Promise<string[]>);
 }
 
+/**
+ * A port found free can be taken by another test before FerretDB binds it: a start that fails with
+ * "address already in use" is tried again on fresh ports.
+ */
 export async function startFerretDb(opts: FerretDbOptions = {}): Promise<FerretDb> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(typeof opts.extraArgs === 'function' ? await opts.extraArgs() : (opts.extraArgs ?? []));
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/.test(e instanceof Error ? e.message : String(e))) throw e;
+    }
+  }
+}
+
+async function startOnce(extraArgs: string[]): Promise<FerretDb> {
   const bin = ferretdbBinary();
   const dir = mkdtempSync(join(tmpdir(), 'baleen-ferretdb-'));
   const port = await freePort();
@@ -44,7 +59,7 @@ export async function startFerretDb(opts: FerretDbOptions = {}): Promise<FerretD
       '--debug-addr=-',
       '--telemetry=disable',
       '--log-level=warn',
-      ...(opts.extraArgs ?? []),
+      ...extraArgs,
     ],
     { env: { ...process.env, DO_NOT_TRACK: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );

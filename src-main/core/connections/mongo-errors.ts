@@ -96,6 +96,16 @@ export function classifyMongoError(e: unknown, host: string): BaleenError {
   if (code === 59 || code === 115 || err?.codeName === 'CommandNotFound' || err?.codeName === 'CommandNotSupported') {
     return new BaleenError('E_UNSUPPORTED', `${host} does not support this command: ${err.errmsg ?? errorMessage(e)}`, { host, code: 59 });
   }
+  if (name === 'MongoPoolClearedError') {
+    // The driver cleared the pool because another command got a state-change error (SDAM: e.g. 91
+    // ShutdownInProgress): a command waiting for a connection fails with that error as its cause. Like
+    // the cause, it is transient (REL-M6): the next tick tries again.
+    const cause = (err as { cause?: DriverishError }).cause;
+    const causeCode = typeof cause?.code === 'number' ? cause.code : undefined;
+    if (causeCode !== undefined && TRANSIENT_CODES.has(causeCode)) {
+      return new BaleenError('E_INTERNAL', `${host} reset its connections after ${cause?.codeName ?? `code ${causeCode}`}: trying again.`, { host, code: causeCode });
+    }
+  }
   if (/MongoServerSelectionError|MongoNetwork|MongoTopologyClosed|MongoNotConnected/.test(name) || /ECONN|ENOTFOUND|ETIMEDOUT/.test(errorMessage(e))) {
     const r = networkReason(e);
     return new BaleenError('E_UNREACHABLE', `Cannot reach ${host}: ${r.text}.`, { host, reason: r.tls ?? r.kind });
