@@ -13,7 +13,7 @@ import { ManualClock } from '../helpers/manual-clock';
 import { heapGrowingPercent, keepHeapTight, STEADY_GROWING_PERCENT } from '../../src-main/core/heap-policy';
 import { AuditLog } from '../../src-main/core/audit/audit-log';
 import { betterSqliteDriver } from '../../src-main/core/store/better-sqlite3.driver';
-import { ChunkStore } from '../../src-main/core/store/chunk.store';
+import { ChunkStore, type ChunkStoreOptions } from '../../src-main/core/store/chunk.store';
 import { ConfigStore } from '../../src-main/core/store/config.store';
 import { silentLogger } from '../../src-main/core/ports/logger';
 import { makeNodeId } from '../../src-shared/domain/identity';
@@ -362,19 +362,31 @@ describe('FTDC import: failures leave nothing', () => {
 describe('FTDC import: identity and retention (service on its own store)', () => {
   const dir = tempDir('baleen-ftdc-svc-');
 
-  it('an alias of a known node maps the import onto it; retention never evicts the import (REL-D7)', async () => {
+  /** The import service on its own databases (named by `prefix`), and how to close them all. */
+  function ownService(prefix: string, clock: ManualClock, storeOpts: Omit<ChunkStoreOptions, 'clock'>, emit?: (p: FtdcImportProgress) => void) {
     const driver = betterSqliteDriver();
-    const clock = new ManualClock(T0 + 400 * 86_400_000);
+    const store = new ChunkStore(driver, join(dir, `${prefix}metrics.db`), { clock, maintenanceIntervalMs: 0, ...storeOpts });
+    const config = new ConfigStore(driver, join(dir, `${prefix}config.db`));
+    const audit = new AuditLog(driver, join(dir, `${prefix}audit.db`), clock);
+    const registry = new ImportRegistry(driver, join(dir, `${prefix}imports.db`));
+    const svc = new FtdcImportService({ store, nodes: config, audit, registry, clock, log: silentLogger, ...(emit ? { emit } : {}) });
+    const close = async () => {
+      await svc.ready;
+      store.close();
+      config.close();
+      audit.close();
+      registry.close();
+    };
+    return { store, config, svc, close };
+  }
+
+  it('an alias of a known node maps the import onto it; retention never evicts the import (REL-D7)', async () => {
     // Retention forced to its tightest: every live sample is over age and the size cap is 1 byte.
-    const store = new ChunkStore(driver, join(dir, 'metrics.db'), { clock, maintenanceIntervalMs: 0, retention: { rawMs: 1, tier1Ms: 1, tier2Ms: 1, maxBytes: 1 } });
-    const config = new ConfigStore(driver, join(dir, 'config.db'));
-    const audit = new AuditLog(driver, join(dir, 'audit.db'), clock);
-    const registry = new ImportRegistry(driver, join(dir, 'imports.db'));
+    const { store, config, svc, close } = ownService('', new ManualClock(T0 + 400 * 86_400_000), { retention: { rawMs: 1, tier1Ms: 1, tier2Ms: 1, maxBytes: 1 } });
     const live = makeNodeId('prod', 'db1.example.net:27017');
     config.saveProfile({ id: 'prod', name: 'prod', uri: 'mongodb://db1.example.net/', createdAt: T0, monitoring: false }, [
       { id: live, connectionId: 'prod', deployment: 'prod', hostPort: 'db1.example.net:27017', dialAddress: 'db1.example.net:27017', version: null, server: null, setName: null, monitoring: false },
     ], [{ alias: 'DB1.example.net:27017', nodeId: live, source: 'seed' }]);
-    const svc = new FtdcImportService({ store, nodes: config, audit, registry, clock, log: silentLogger });
     try {
       const dd = join(dir, 'dd');
       mkdirSync(dd);
@@ -397,23 +409,13 @@ describe('FTDC import: identity and retention (service on its own store)', () =>
       expect(store.query('host:db1.example.net', 'systemMetrics.cpu.user_ms', T0, T0 + 199_000)).toHaveLength(200);
       expect(svc.list().map((s) => s.id)).toEqual([r.import.id]);
     } finally {
-      await svc.ready;
-      store.close();
-      config.close();
-      audit.close();
-      registry.close();
+      await close();
     }
   });
 
   it('runs with V8\'s own heap growth and puts the tight heap back after (heap policy)', async () => {
-    const driver = betterSqliteDriver();
-    const clock = new ManualClock(T0);
-    const store = new ChunkStore(driver, join(dir, 'heap-metrics.db'), { clock, maintenanceIntervalMs: 0 });
-    const config = new ConfigStore(driver, join(dir, 'heap-config.db'));
-    const audit = new AuditLog(driver, join(dir, 'heap-audit.db'), clock);
-    const registry = new ImportRegistry(driver, join(dir, 'heap-imports.db'));
     const during = new Set<number | null>();
-    const svc = new FtdcImportService({ store, nodes: config, audit, registry, clock, log: silentLogger, emit: (p) => p.phase === 'importing' && during.add(heapGrowingPercent()) });
+    const { svc, close } = ownService('heap-', new ManualClock(T0), {}, (p) => p.phase === 'importing' && during.add(heapGrowingPercent()));
     try {
       keepHeapTight();
       const dd = join(dir, 'dd-heap');
@@ -424,11 +426,7 @@ describe('FTDC import: identity and retention (service on its own store)', () =>
       expect([...during]).toEqual([0]);
       expect(heapGrowingPercent()).toBe(STEADY_GROWING_PERCENT);
     } finally {
-      await svc.ready;
-      store.close();
-      config.close();
-      audit.close();
-      registry.close();
+      await close();
     }
   });
 
