@@ -5,9 +5,10 @@
 // steady poller holding tens of thousands of small long-lived objects (one open chunk per series), and
 // a burst — connecting 100 nodes, the minute-long sources landing together — raises the multiple and
 // the heap stays up: the 100-node poller bench peaked at 280–314 MB RSS for ~85 MB live. While Baleen
-// only monitors, the heap grows by STEADY_GROWING_PERCENT of what is live (a full GC every ~25 s there,
-// ~0.3 % of a core). An import is a throughput burst where a tight heap costs ~20 % more CPU per event
-// (bench/logs-import.bench.ts at 30 %), so during one V8 gets its own heuristics back.
+// only monitors, the heap grows by STEADY_GROWING_PERCENT of what is live: the bench then peaks at
+// 224–239 MB at the same CPU (13.6–13.7 % of a core). An import is a throughput burst where a tight heap
+// costs 17–23 % more CPU per event (bench/logs-import.bench.ts at 30 %), so during one V8 gets its own
+// heuristics back.
 //
 // The setting is V8's `--heap-growing-percent`, read at every full GC, so it can change at run time.
 import { setFlagsFromString } from 'node:v8';
