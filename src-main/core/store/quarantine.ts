@@ -4,7 +4,7 @@ import { BaleenError, errorMessage } from '../../../src-shared/domain/errors';
 import type { Clock } from '../ports/clock';
 import type { Logger } from '../ports/logger';
 import type { SqliteDatabase, SqliteDriver } from '../ports/sqlite';
-import { diskFullCode, openDatabase, type OpenOptions } from './sqlite-open';
+import { diskFullCode, errorCodeOf, openDatabase, type OpenOptions } from './sqlite-open';
 
 /**
  * Opening the metrics database with a corruption check (REL-D6). `quick_check` runs on a read-only
@@ -64,18 +64,8 @@ function quarantineNames(path: string, at: number): Array<{ from: string; to: st
   return SUFFIXES.map((s) => ({ from: `${path}${s}`, to: join(dirname(path), `${stem}.corrupt-${at}${ext}${s}`) }));
 }
 
-function sqliteCode(e: unknown): string | undefined {
-  let cur: unknown = e;
-  for (let i = 0; i < 4 && cur; i++) {
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('SQLITE_')) return code;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 export function isCorruptionError(e: unknown): boolean {
-  return CORRUPTION.test(sqliteCode(e) ?? '');
+  return errorCodeOf(e, CORRUPTION) !== null;
 }
 
 /** Finishes a quarantine a crash interrupted (renames listed in the marker that did not happen yet). */

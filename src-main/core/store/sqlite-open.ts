@@ -45,16 +45,22 @@ export function degradationOf(db: SqliteDatabase): Degradation | null {
   return degraded.get(db) ?? null;
 }
 
-/** The error code when `e` says the disk is full or a file beside the database cannot be made (-shm, -wal, journal). */
-export function diskFullCode(e: unknown): string | null {
+/** The first error code along `e`'s cause chain (Baleen's errors wrap the driver's) that `pattern` matches. */
+export function errorCodeOf(e: unknown, pattern: RegExp): string | null {
   let cur: unknown = e;
   for (let i = 0; i < 4 && cur; i++) {
     const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(SQLITE_FULL|SQLITE_IOERR_(SHMSIZE|SHMMAP|SHMOPEN|WRITE|TRUNCATE|FSYNC)|SQLITE_CANTOPEN|ENOSPC|EDQUOT)$/.test(code)) return code;
-    if (/database or disk is full|no space left on device|disk quota exceeded/i.test((cur as { message?: unknown }).message as string)) return typeof code === 'string' ? code : 'ENOSPC';
+    if (typeof code === 'string' && pattern.test(code)) return code;
     cur = (cur as { cause?: unknown }).cause;
   }
   return null;
+}
+
+const DISK_FULL = /^(SQLITE_FULL|SQLITE_IOERR_(SHMSIZE|SHMMAP|SHMOPEN|WRITE|TRUNCATE|FSYNC)|SQLITE_CANTOPEN|ENOSPC|EDQUOT)$/;
+
+/** The error code when `e` says the disk is full or a file beside the database cannot be made (-shm, -wal, journal). */
+export function diskFullCode(e: unknown): string | null {
+  return errorCodeOf(e, DISK_FULL);
 }
 
 /**

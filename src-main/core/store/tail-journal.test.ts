@@ -59,6 +59,29 @@ describe('ChunkStore with the tail journal (REL-D1)', () => {
   const dir = tempDir();
   const E = 'node:d/t:1';
   const tick = (i: number) => ({ 'serverStatus.opcounters.insert': 100 * i + (i % 7), 'serverStatus.mem.resident': 512 + (i % 3), 'custom.ratio': i / 3 });
+  /** A store on a manual clock fed `n` ticks a second apart (a flush each); `feed` adds more. */
+  const fed = async (file: string, n: number, opts: { headCheckpointMs: number; rawChunkSamples?: number }) => {
+    const clock = new ManualClock();
+    const path = join(dir, file);
+    const s = new ChunkStore(driver, path, { clock, maintenanceIntervalMs: 0, ...opts });
+    const b = s.openBatch('live');
+    const t0 = clock.now();
+    const feed = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        s.append(b, E, t0 + i * 1000, tick(i));
+        await clock.advance(1000);
+      }
+    };
+    await feed(0, n);
+    return { s, b, t0, path, feed };
+  };
+  /** The state a SIGKILL would leave: an online copy of the database as it is now (the store is then closed). */
+  const crashCopy = async (s: ChunkStore, file: string) => {
+    const copy = join(dir, file);
+    await s.backup(copy);
+    s.close();
+    return copy;
+  };
   const count = (path: string, table: string) => {
     const db = driver.open(path, { readonly: true });
     try {
@@ -69,24 +92,13 @@ describe('ChunkStore with the tail journal (REL-D1)', () => {
   };
 
   it('commits ticks to the journal, writes open heads only when due, and empties the journal once they are written', async () => {
-    const clock = new ManualClock();
-    const path = join(dir, 'due.db');
-    const s = new ChunkStore(driver, path, { clock, maintenanceIntervalMs: 0, headCheckpointMs: 60_000 });
-    const b = s.openBatch('live');
-    const t0 = clock.now();
-    for (let i = 0; i < 30; i++) {
-      s.append(b, E, t0 + i * 1000, tick(i));
-      await clock.advance(1000);
-    }
+    const { s, t0, path, feed } = await fed('due.db', 30, { headCheckpointMs: 60_000 });
     // Thirty flushes: every tick is in the journal, no head has been written to a chunk row yet.
     expect(count(path, 'tail')).toBe(30);
     expect(count(path, 'chunks')).toBe(0);
     expect(s.query(E, 'custom.ratio', t0, t0 + 60_000)).toHaveLength(30);
     expect(s.seriesInfo(E, 'serverStatus.opcounters.insert')!.count).toBe(30);
-    for (let i = 30; i < 62; i++) {
-      s.append(b, E, t0 + i * 1000, tick(i));
-      await clock.advance(1000);
-    }
+    await feed(30, 62);
     // A minute after the first journaled sample the heads are written, and every tail row with them.
     expect(count(path, 'chunks')).toBe(3);
     expect(count(path, 'tail')).toBeLessThan(3);
@@ -96,19 +108,9 @@ describe('ChunkStore with the tail journal (REL-D1)', () => {
   });
 
   it('replays exactly when closed chunks were written while their successors were only journaled', async () => {
-    const clock = new ManualClock();
-    const path = join(dir, 'seal.db');
     // Chunks close every 8 samples; open heads would be written only after an hour.
-    const s = new ChunkStore(driver, path, { clock, maintenanceIntervalMs: 0, headCheckpointMs: 3_600_000, rawChunkSamples: 8 });
-    const b = s.openBatch('live');
-    const t0 = clock.now();
-    for (let i = 0; i < 30; i++) {
-      s.append(b, E, t0 + i * 1000, tick(i));
-      await clock.advance(1000);
-    }
-    const crashed = join(dir, 'seal-copy.db');
-    await s.backup(crashed);
-    s.close();
+    const { s, t0 } = await fed('seal.db', 30, { headCheckpointMs: 3_600_000, rawChunkSamples: 8 });
+    const crashed = await crashCopy(s, 'seal-copy.db');
     expect(count(crashed, 'chunks')).toBeGreaterThanOrEqual(9);
     expect(count(crashed, 'tail')).toBeGreaterThan(0);
     const r = new ChunkStore(driver, crashed, { maintenanceIntervalMs: 0 });
@@ -120,19 +122,9 @@ describe('ChunkStore with the tail journal (REL-D1)', () => {
   });
 
   it('replays the journal after a crash exactly once, skipping samples already in chunk rows and damaged rows', async () => {
-    const clock = new ManualClock();
-    const path = join(dir, 'crash.db');
-    const s = new ChunkStore(driver, path, { clock, maintenanceIntervalMs: 0, headCheckpointMs: 10_000 });
-    const b = s.openBatch('live');
-    const t0 = clock.now();
-    for (let i = 0; i < 25; i++) {
-      s.append(b, E, t0 + i * 1000, tick(i));
-      await clock.advance(1000);
-    }
-    // The state a SIGKILL would leave: heads written up to some tick, the rest only in the journal.
-    const crashed = join(dir, 'crash-copy.db');
-    await s.backup(crashed);
-    s.close();
+    const { s, b, t0 } = await fed('crash.db', 25, { headCheckpointMs: 10_000 });
+    // Heads written up to some tick, the rest only in the journal.
+    const crashed = await crashCopy(s, 'crash-copy.db');
     const raw = driver.open(crashed);
     expect(raw.prepare('SELECT count(*) FROM tail').pluck().get()).toBeGreaterThan(0);
     expect(raw.prepare('SELECT count(*) FROM chunks').pluck().get()).toBeGreaterThan(0);
